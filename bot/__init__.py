@@ -1,0 +1,1 @@
+"""Agora's platform-neutral core: events, replies, the pipeline, the store, the outbox and the CLI."""

@@ -1,0 +1,185 @@
+"""Who is talking: the resolved member, cached, and how a platform account becomes a member.
+
+A cache keeps the hot path free of reads (a member's id, community, locale and role); entries expire after a
+short time so that another process's changes (a role granted, a language switched) are picked up.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import OrderedDict
+from dataclasses import dataclass, replace
+from typing import Any
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.clock import Clock
+from bot.events import Event
+from bot.i18n import normalise_locale
+from bot.store.models import Workspace
+from bot.store.uow import UnitOfWork
+
+ROLES = ("member", "facilitator", "admin")
+
+
+@dataclass(frozen=True, slots=True)
+class MemberInfo:
+    id: int
+    community_id: int
+    display_name: str
+    locale: str | None
+    role: str
+    account_id: int
+    workspace_id: int
+
+    def has_role(self, needed: str) -> bool:
+        return ROLES.index(self.role if self.role in ROLES else "member") >= ROLES.index(needed)
+
+
+@dataclass(frozen=True, slots=True)
+class CommunityInfo:
+    id: int
+    slug: str
+    name: str
+    default_locale: str
+    timezone: str
+
+
+class _TTLCache:
+    def __init__(self, size: int, ttl: float, clock: Clock) -> None:
+        self._data: OrderedDict[Any, tuple[float, Any]] = OrderedDict()
+        self._size, self._ttl, self._clock = size, ttl, clock
+
+    def get(self, key: Any) -> Any:
+        hit = self._data.get(key)
+        if hit is None or hit[0] < self._clock.monotonic():
+            return None
+        self._data.move_to_end(key)
+        return hit[1]
+
+    def put(self, key: Any, value: Any) -> None:
+        self._data[key] = (self._clock.monotonic() + self._ttl, value)
+        self._data.move_to_end(key)
+        if len(self._data) > self._size:
+            self._data.popitem(last=False)
+
+    def drop(self, key: Any) -> None:
+        self._data.pop(key, None)
+
+    def clear(self) -> None:
+        self._data.clear()
+
+
+class Identities:
+    """Resolves (platform, workspace, user) to a member, creating the member on first sight."""
+
+    def __init__(self, sessions: async_sessionmaker[AsyncSession], clock: Clock, *, default_community: str | None,
+                 facilitator_ids: set[str] | None = None, ttl: float = 60.0, size: int = 100_000) -> None:
+        self._sessions = sessions
+        self._clock = clock
+        self._default_community = default_community
+        self._facilitators = facilitator_ids or set()
+        self._members = _TTLCache(size, ttl, clock)
+        self._workspaces = _TTLCache(10_000, ttl, clock)
+        self._communities = _TTLCache(1_000, ttl, clock)
+        self._locks: dict[Any, asyncio.Lock] = {}
+
+    def forget(self, platform: str, workspace: str, user: str) -> None:
+        self._members.drop((platform, workspace, user))
+
+    def forget_all(self) -> None:
+        self._members.clear()
+        self._workspaces.clear()
+        self._communities.clear()
+
+    async def community(self, community_id: int) -> CommunityInfo | None:
+        info: CommunityInfo | None = self._communities.get(community_id)
+        if info is None:
+            async with UnitOfWork(self._sessions) as uow:
+                row = await uow.directory.get(community_id)
+                if row is None:
+                    return None
+                info = CommunityInfo(row.id, row.slug, row.name, row.default_locale, row.timezone)
+            self._communities.put(community_id, info)
+        return info
+
+    async def workspace(self, platform: str, external_id: str) -> tuple[int, int] | None:
+        """(workspace id, community id) for a platform workspace; joins the default community if unknown."""
+        key = (platform, external_id)
+        hit: tuple[int, int] | None = self._workspaces.get(key)
+        if hit is not None:
+            return hit
+        async with self._lock(key):
+            async with UnitOfWork(self._sessions) as uow:
+                ws = await uow.directory.workspace(platform, external_id)
+                if ws is None:
+                    if self._default_community is None:
+                        return None
+                    community = await uow.directory.by_slug(self._default_community)
+                    if community is None:
+                        return None
+                    ws = await uow.directory.add_workspace(community.id, platform, external_id, self._clock.now())
+                hit = (ws.id, ws.community_id)
+        self._workspaces.put(key, hit)
+        return hit
+
+    async def resolve(self, event: Event) -> MemberInfo | None:
+        ref, sender = event.ref, event.sender
+        key = (event.platform, ref.workspace_id, sender.user_id)
+        info: MemberInfo | None = self._members.get(key)
+        if info is not None:
+            return info
+        ws = await self.workspace(event.platform, ref.workspace_id)
+        if ws is None:
+            return None
+        workspace_id, community_id = ws
+        async with self._lock(key):
+            for _ in range(2):
+                try:
+                    info = await self._load_or_create(event, workspace_id, community_id)
+                    break
+                except IntegrityError:  # another process created it between our read and our write
+                    continue
+        if info is not None:
+            self._members.put(key, info)
+        return info
+
+    async def _load_or_create(self, event: Event, workspace_id: int, community_id: int) -> MemberInfo | None:
+        sender = event.sender
+        now = self._clock.now()
+        async with UnitOfWork(self._sessions) as uow:
+            members = uow.members(community_id)
+            account = await members.account(workspace_id, sender.user_id)
+            if account is None:
+                role = "member"
+                if f"{event.platform}:{sender.user_id}" in self._facilitators:
+                    role = "admin"
+                elif sender.is_platform_admin:
+                    role = "facilitator"
+                member = await members.create(display_name=sender.display_name or sender.user_id, now=now,
+                                              locale=normalise_locale(sender.locale), role=role)
+                ws = await uow.session.get_one(Workspace, workspace_id)
+                account = await members.add_account(member.id, ws, sender.user_id, now, sender.display_name)
+            else:
+                found = await members.get(account.member_id)
+                if found is None:
+                    return None
+                member = found
+            return MemberInfo(member.id, community_id, member.display_name, member.locale, member.role,
+                              account.id, workspace_id)
+
+    def update_cached(self, platform: str, workspace: str, user: str, **changes: Any) -> None:
+        key = (platform, workspace, user)
+        info = self._members.get(key)
+        if info is not None:
+            self._members.put(key, replace(info, **changes))
+
+    def _lock(self, key: Any) -> asyncio.Lock:
+        lock = self._locks.get(key)
+        if lock is None:
+            if len(self._locks) > 10_000:
+                self._locks = {k: v for k, v in self._locks.items() if v.locked()}
+            lock = self._locks[key] = asyncio.Lock()
+        return lock
+

@@ -1,0 +1,1 @@
+"""The outbox: replies persisted before delivery (enqueue), then delivered, paced and retried (sender)."""

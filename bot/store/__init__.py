@@ -1,0 +1,1 @@
+"""Persistence: SQLAlchemy 2 models, the engine, repositories, the unit of work and the batched writer."""

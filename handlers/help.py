@@ -1,0 +1,39 @@
+"""help / aide: what the bot can do, in the member's language, listing only what their role allows.
+Also the polite answer to an unknown command and to free text nobody understood in a DM."""
+
+from __future__ import annotations
+
+from bot.context import Context, Services
+from bot.markup import user_text
+from bot.router import Router
+
+
+def setup(router: Router, services: Services) -> None:
+    @router.command("help", "aide", "start", help_key="help.cmd.help")
+    async def show_help(ctx: Context) -> None:
+        lines = [ctx.t("help.intro")]
+        for spec in router.commands:
+            if spec.help_key is None:
+                continue
+            if ctx.member is not None and not ctx.member.has_role(spec.role):
+                continue
+            name = spec.name if ctx.locale == "en" or not spec.aliases else _french_name(spec.name, spec.aliases)
+            lines.append(f"- `{name}`: {ctx.t(spec.help_key)}")
+        lines.append(ctx.t("help.outro"))
+        ctx.reply("\n".join(lines))
+
+    @router.unknown_command
+    async def unknown(ctx: Context) -> None:
+        word = (ctx.route.command or ctx.route.action or "") if ctx.route else ""
+        ctx.say("help.unknown_command", command=user_text(word[:40]))
+
+    @router.fallback
+    async def not_understood(ctx: Context) -> None:
+        ctx.say("help.not_understood")
+
+
+def _french_name(name: str, aliases: tuple[str, ...]) -> str:
+    """The French alias when one exists (aide for help), else the command's own name."""
+    french = {"help": "aide", "language": "langue"}
+    wanted = french.get(name)
+    return wanted if wanted in aliases else name
