@@ -16,6 +16,7 @@ from bot.context import Services
 from bot.events import Event
 from bot.i18n import Catalogs
 from bot.identity import Identities
+from bot.middleware import Middleware
 from bot.middleware.activity import record_activity
 from bot.middleware.choices import numbered_choices
 from bot.middleware.dedup import RecentEvents
@@ -57,6 +58,13 @@ def platform_adapters(settings: Settings, **kwargs: Any) -> list[Adapter]:
 
         adapters.append(ConsoleAdapter(settings=settings, **kwargs))
     return adapters
+
+
+def console_adapter(settings: Settings, **kwargs: Any) -> Adapter:
+    """The console adapter on its own, whatever else is configured (`agora chat`, `agora demo`)."""
+    from adapters.console import ConsoleAdapter
+
+    return ConsoleAdapter(settings=settings, **kwargs)
 
 
 @dataclass
@@ -133,7 +141,7 @@ def build_app(settings: Settings, *, clock: Clock | None = None, adapters: Seque
                         identities=identities, capabilities={a.platform: a.capabilities for a in chosen})
     router = build_router(services)
     writer = BatchWriter(engine)
-    middlewares = [
+    middlewares: list[Middleware] = [
         handle_errors,
         RecentEvents(),
         resolve_identity,

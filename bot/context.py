@@ -22,6 +22,9 @@ if TYPE_CHECKING:
     from bot.router import Route, Router
 
 
+_NO_CAPABILITIES = Capabilities()
+
+
 @dataclass
 class Services:
     """What the running app offers handlers. Built once by the composition root."""
@@ -33,9 +36,18 @@ class Services:
     identities: Identities
     capabilities: dict[str, Capabilities] = field(default_factory=dict)
     extras: dict[str, Any] = field(default_factory=dict)  # feature services registered by handlers' setup
+    _translators: dict[str, Translator] = field(default_factory=dict, init=False, repr=False)
 
     def capability(self, platform: str) -> Capabilities:
-        return self.capabilities.get(platform, Capabilities())
+        caps = self.capabilities.get(platform)
+        return caps if caps is not None else _NO_CAPABILITIES  # not a fresh default for every call
+
+    def translator(self, locale: str) -> Translator:
+        """The catalogs bound to `locale`, made once per language (every event asks)."""
+        found = self._translators.get(locale)
+        if found is None:
+            found = self._translators[locale] = self.catalogs.translator(locale)
+        return found
 
 
 class Context:
@@ -49,7 +61,7 @@ class Context:
         self.community: CommunityInfo | None = None
         self.member: MemberInfo | None = None
         self.locale: str = services.settings.default_locale
-        self.t: Translator = services.catalogs.translator(self.locale)
+        self.t: Translator = services.translator(self.locale)
         self.replies: list[Reply] = []
         self.route: Route | None = None
         self.activity: dict[str, Any] | None = None
@@ -68,7 +80,7 @@ class Context:
 
     def set_locale(self, locale: str) -> None:
         self.locale = locale
-        self.t = self.services.catalogs.translator(locale)
+        self.t = self.services.translator(locale)
 
     # --- replies -----------------------------------------------------------------------------------------
     def reply(self, text: str, buttons: tuple[Button, ...] | list[Button] = (),

@@ -63,8 +63,12 @@ def _render(text: str, fmt: dict[str, str], escape: bool) -> str:
 
 
 _PLAIN = {"mention": "@{}", "literal": "{}", "code": "{}", "bold": "{}", "italic": "{}", "link": "{label} ({url})"}
-_SLACK = {"mention": "<@{}>", "literal": "{}", "code": "`{}`", "bold": "*{}*", "italic": "_{}_", "link": "<{url}|{label}>"}
-_DISCORD = {"mention": "<@{}>", "literal": "\\{}", "code": "`{}`", "bold": "**{}**", "italic": "*{}*", "link": "[{label}]({url})"}
+_SLACK = {
+    "mention": "<@{}>", "literal": "{}", "code": "`{}`", "bold": "*{}*", "italic": "_{}_", "link": "<{url}|{label}>"}
+_DISCORD = {
+    "mention": "<@{}>", "literal": "\\{}", "code": "`{}`", "bold": "**{}**", "italic": "*{}*",
+    "link": "[{label}]({url})",
+}
 _TELEGRAM = {
     "mention": '<a href="tg://user?id={0}">{0}</a>',
     "literal": "{}",

@@ -82,14 +82,18 @@ class Pipeline:
 
     def _effects(self, ctx: Context) -> Effects:
         event = ctx.event
-        rows, actions = outbox_rows(
-            ctx.replies,
-            origin=event.ref,
-            community_id=ctx.community_id,
-            member_id=ctx.member.id if ctx.member else None,
-            key_prefix=event.dedup_key,
-            caps_for=self.services.capability,
-            now=self.services.clock.now(),
-        )
-        return Effects(dedup_key=event.dedup_key, received_at=self.services.clock.now(), outbox=rows,
-                       actions=actions, activity=ctx.activity)
+        key = event.dedup_key
+        now = self.services.clock.now()  # one reading for the event's rows: they are written together
+        if ctx.replies:
+            rows, actions = outbox_rows(
+                ctx.replies,
+                origin=event.ref,
+                community_id=ctx.community_id,
+                member_id=ctx.member.id if ctx.member else None,
+                key_prefix=key,
+                caps_for=self.services.capability,
+                now=now,
+            )
+        else:
+            rows, actions = [], []
+        return Effects(dedup_key=key, received_at=now, outbox=rows, actions=actions, activity=ctx.activity)

@@ -6,6 +6,8 @@ from __future__ import annotations
 from collections import OrderedDict
 from typing import TYPE_CHECKING
 
+from bot.errors import DuplicateEvent
+
 if TYPE_CHECKING:
     from bot.context import Context
     from bot.middleware import Next
@@ -31,7 +33,7 @@ class RecentEvents:
     async def __call__(self, ctx: Context, call_next: Next) -> None:
         key = ctx.event.dedup_key
         if key is not None and not self.add(key):
-            return
+            raise DuplicateEvent(key)
         try:
             await call_next()
         except BaseException:

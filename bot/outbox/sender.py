@@ -58,6 +58,8 @@ class OutboxSender:
             for name, a in adapters.items()
         }
         self._wake = asyncio.Event()
+        self._inflight: dict[str, int] = dict.fromkeys(adapters, 0)
+        self._settled = asyncio.Condition()
         self._task: asyncio.Task[None] | None = None
         self._stopping = False
 
@@ -94,10 +96,18 @@ class OutboxSender:
 
     async def drain(self, platform: str | None = None, timeout: float = 10.0) -> None:
         """Deliver every row that is due now (used by the console and tests)."""
-        deadline = asyncio.get_running_loop().time() + timeout
-        while await self.run_once(platform) > 0:
-            if asyncio.get_running_loop().time() > deadline:
-                break
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        names = [platform] if platform else list(self.adapters)
+        while loop.time() < deadline:
+            if await self.run_once(platform) > 0:
+                continue
+            if not any(self._inflight.get(name, 0) for name in names):
+                return
+            # Another pass (the background loop) holds rows of this platform: wait for it to settle.
+            async with self._settled:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._settled.wait(), max(0.0, deadline - loop.time()))
 
     # --- one pass ----------------------------------------------------------------------------------------
     async def run_once(self, platform: str | None = None) -> int:
@@ -110,6 +120,15 @@ class OutboxSender:
         pacer = self.pacers[platform]
         if pacer.paused_for() > 0 or self._stopping:
             return 0
+        self._inflight[platform] += 1
+        try:
+            return await self._platform_pass_claimed(platform, pacer)
+        finally:
+            self._inflight[platform] -= 1
+            async with self._settled:
+                self._settled.notify_all()
+
+    async def _platform_pass_claimed(self, platform: str, pacer: Pacer) -> int:
         rows = await self._claim(platform)
         if not rows:
             return 0
@@ -193,7 +212,7 @@ class OutboxSender:
                                attempts=row.attempts + 1)
 
     def _backoff(self, attempts: int) -> float:
-        base = min(self.options.max_backoff, self.options.base_backoff * 2 ** (attempts - 1))
+        base = min(self.options.max_backoff, self.options.base_backoff * 2.0 ** (attempts - 1))
         return base * random.uniform(0.8, 1.2)
 
     def _later(self, seconds: float) -> datetime:

@@ -15,6 +15,7 @@ from bot.store.models import (
     Community,
     ConversationState,
     Member,
+    MemberSector,
     PlatformAccount,
     Sector,
     Workspace,
@@ -130,6 +131,25 @@ class Sectors:
     async def active(self) -> list[Sector]:
         stmt = select(Sector).where(Sector.community_id == self.community_id, Sector.retired_at.is_(None))
         return list((await self.session.execute(stmt.order_by(Sector.id))).scalars())
+
+    async def by_slug(self, slug: str) -> Sector | None:
+        stmt = select(Sector).where(Sector.community_id == self.community_id, Sector.slug == slug)
+        return (await self.session.execute(stmt)).scalar_one_or_none()
+
+    async def add(self, slug: str, name_fr: str, name_en: str, description: str = "",
+                  examples: list[str] | None = None) -> Sector:
+        sector = Sector(community_id=self.community_id, slug=slug, name_fr=name_fr, name_en=name_en,
+                        description=description, examples=list(examples or []))
+        self.session.add(sector)
+        await self.session.flush()
+        return sector
+
+    async def add_member(self, sector_id: int, member_id: int) -> None:
+        """Put a member in a sector (nothing happens if they are already in it)."""
+        if await self.session.get(MemberSector, (member_id, sector_id)) is None:
+            self.session.add(MemberSector(member_id=member_id, sector_id=sector_id,
+                                          community_id=self.community_id))
+            await self.session.flush()
 
 
 class Conversations:

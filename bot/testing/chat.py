@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import datetime
@@ -27,6 +28,7 @@ class BotTester:
         self.adapter = adapter
         self.clock = clock
         self._ids = itertools.count(1)
+        self._run = uuid.uuid4().hex[:8]  # event ids unique across testers sharing a database
         self.locales: dict[str, str | None] = {}
 
     @classmethod
@@ -66,26 +68,26 @@ class BotTester:
 
     async def say(self, text: str, as_: str = "alice", channel: str | None = None, event_id: str | None = None,
                   mention: bool = False) -> list[Delivered]:
-        event = MessageReceived(platform="test", event_id=event_id or f"e{next(self._ids)}",
+        event = MessageReceived(platform="test", event_id=event_id or f"e{self._run}-{next(self._ids)}",
                                 ref=self._ref(as_, channel), sender=self._sender(as_), ts=self._now(),
                                 text=clean_text(text), mentions_bot=mention)
         return await self.send_event(event)
 
     async def command(self, name: str, args: str = "", as_: str = "alice",
                       channel: str | None = None) -> list[Delivered]:
-        event = CommandInvoked(platform="test", event_id=f"c{next(self._ids)}", ref=self._ref(as_, channel),
+        event = CommandInvoked(platform="test", event_id=f"c{self._run}-{next(self._ids)}", ref=self._ref(as_, channel),
                                sender=self._sender(as_), ts=self._now(), name=name, args=clean_text(args))
         return await self.send_event(event)
 
     async def click(self, button: OutboundButton, as_: str = "alice",
                     channel: str | None = None) -> list[Delivered]:
-        event = ButtonClicked(platform="test", event_id=f"b{next(self._ids)}", ref=self._ref(as_, channel),
+        event = ButtonClicked(platform="test", event_id=f"b{self._run}-{next(self._ids)}", ref=self._ref(as_, channel),
                               sender=self._sender(as_), ts=self._now(), action_id=button.action_id)
         return await self.send_event(event)
 
     async def join(self, user: str, locale: str | None = None) -> list[Delivered]:
         if locale is not None:
             self.locales[user] = locale
-        event = MemberJoined(platform="test", event_id=f"j{next(self._ids)}", ref=self._ref(user, "C-general"),
-                             sender=self._sender(user), ts=self._now())
+        event = MemberJoined(platform="test", event_id=f"j{self._run}-{next(self._ids)}",
+                             ref=self._ref(user, "C-general"), sender=self._sender(user), ts=self._now())
         return await self.send_event(event)
