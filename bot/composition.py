@@ -36,7 +36,7 @@ from bot.store.writer import BatchWriter
 
 log = logging.getLogger("agora.app")
 
-FEATURES: tuple[str, ...] = ("help", "language", "welcome")
+FEATURES: tuple[str, ...] = ("help", "language", "welcome", "link")
 
 
 def build_router(services: Services) -> Router:
@@ -53,6 +53,18 @@ def build_router(services: Services) -> Router:
 def platform_adapters(settings: Settings, **kwargs: Any) -> list[Adapter]:
     """The adapters the settings ask for. Each SDK is imported only when its platform is configured."""
     adapters: list[Adapter] = []
+    if settings.slack_bot_token is not None:
+        from adapters.slack_app import SlackAdapter
+
+        adapters.append(SlackAdapter(settings=settings))
+    if settings.discord_bot_token is not None:
+        from adapters.discord_bot import DiscordAdapter
+
+        adapters.append(DiscordAdapter(settings=settings))
+    if settings.telegram_bot_token is not None:
+        from adapters.telegram_bot import TelegramAdapter
+
+        adapters.append(TelegramAdapter(settings=settings))
     if settings.console_enabled():
         from adapters.console import ConsoleAdapter
 
@@ -122,10 +134,13 @@ class App:
 async def ensure_community(app: App) -> None:
     """The configured community exists (first start on a fresh database)."""
     settings = app.settings
+    slugs = dict.fromkeys([settings.community_slug, *settings.workspace_map().values()])
     async with UnitOfWork(app.services.sessions) as uow:
-        if await uow.directory.by_slug(settings.community_slug) is None:
-            await uow.directory.create(settings.community_slug, settings.community_name, app.services.clock.now(),
-                                       locale=settings.default_locale, timezone=settings.timezone)
+        for slug in slugs:
+            if await uow.directory.by_slug(slug) is None:
+                name = settings.community_name if slug == settings.community_slug else slug
+                await uow.directory.create(slug, name, app.services.clock.now(),
+                                           locale=settings.default_locale, timezone=settings.timezone)
 
 
 def build_app(settings: Settings, *, clock: Clock | None = None, adapters: Sequence[Adapter] | None = None,
@@ -135,7 +150,8 @@ def build_app(settings: Settings, *, clock: Clock | None = None, adapters: Seque
     sessions = session_factory(engine)
     catalogs = Catalogs()
     identities = Identities(sessions, clock, default_community=settings.community_slug,
-                            facilitator_ids=settings.facilitator_ids())
+                            facilitator_ids=settings.facilitator_ids(), workspace_map=settings.workspace_map(),
+                            fallback_channel=settings.fallback_channel)
     chosen = list(adapters) if adapters is not None else platform_adapters(settings)
     services = Services(settings=settings, clock=clock, sessions=sessions, catalogs=catalogs,
                         identities=identities, capabilities={a.platform: a.capabilities for a in chosen})

@@ -44,11 +44,31 @@ class Settings(BaseSettings):
     discord_api_url: str | None = Field(default=None, alias="DISCORD_API_URL")
     discord_gateway_url: str | None = Field(default=None, alias="DISCORD_GATEWAY_URL")
 
+    # Several communities in one process: "platform:workspace=community-slug" pairs, comma-separated, e.g.
+    # "slack:T0123=cci-dakar,telegram:-1001234=cci-dakar,discord:9876=syndicat". When set, a workspace that is
+    # not listed is ignored; when empty, every workspace joins AGORA_COMMUNITY.
+    workspaces: str = Field(default="", alias="AGORA_WORKSPACES")
+    # Where to mention a member whose DMs are closed: "platform:workspace=channel" pairs, or "platform=channel"
+    # for every workspace of that platform.
+    fallback_channels: str = Field(default="", alias="AGORA_FALLBACK_CHANNELS")
+
+    telegram_webhook_url: str | None = Field(default=None, alias="TELEGRAM_WEBHOOK_URL")
+    telegram_webhook_secret: SecretStr | None = Field(default=None, alias="TELEGRAM_WEBHOOK_SECRET")
+    discord_public_key: str | None = Field(default=None, alias="DISCORD_PUBLIC_KEY")
+
     openai_api_key: SecretStr | None = Field(default=None, alias="OPENAI_API_KEY")
     openai_base_url: str | None = Field(default=None, alias="OPENAI_BASE_URL")
 
     def facilitator_ids(self) -> set[str]:
         return {item.strip() for item in self.facilitators.split(",") if item.strip()}
+
+    def workspace_map(self) -> dict[tuple[str, str], str]:
+        """(platform, workspace external id) -> community slug, from AGORA_WORKSPACES."""
+        return {key: slug for key, slug in _pairs(self.workspaces).items() if key[1]}
+
+    def fallback_channel(self, platform: str, workspace: str) -> str | None:
+        pairs = _pairs(self.fallback_channels)
+        return pairs.get((platform, workspace)) or pairs.get((platform, ""))
 
     def platforms(self) -> list[str]:
         """The platforms whose credentials are set."""
@@ -63,3 +83,15 @@ class Settings(BaseSettings):
 
     def console_enabled(self) -> bool:
         return self.console if self.console is not None else not self.platforms()
+
+
+def _pairs(raw: str) -> dict[tuple[str, str], str]:
+    """Parse "platform:workspace=value,platform=value" lists."""
+    out: dict[tuple[str, str], str] = {}
+    for item in raw.split(","):
+        left, sep, value = item.strip().partition("=")
+        if not sep or not value.strip():
+            continue
+        platform, _, workspace = left.strip().partition(":")
+        out[(platform.strip().lower(), workspace.strip())] = value.strip()
+    return out

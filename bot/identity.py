@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -75,11 +76,15 @@ class Identities:
     """Resolves (platform, workspace, user) to a member, creating the member on first sight."""
 
     def __init__(self, sessions: async_sessionmaker[AsyncSession], clock: Clock, *, default_community: str | None,
-                 facilitator_ids: set[str] | None = None, ttl: float = 60.0, size: int = 100_000) -> None:
+                 facilitator_ids: set[str] | None = None, ttl: float = 60.0, size: int = 100_000,
+                 workspace_map: dict[tuple[str, str], str] | None = None,
+                 fallback_channel: Callable[[str, str], str | None] | None = None) -> None:
         self._sessions = sessions
         self._clock = clock
         self._default_community = default_community
         self._facilitators = facilitator_ids or set()
+        self._workspace_map = workspace_map or {}
+        self._fallback_channel = fallback_channel
         self._members = _TTLCache(size, ttl, clock)
         self._workspaces = _TTLCache(10_000, ttl, clock)
         self._communities = _TTLCache(1_000, ttl, clock)
@@ -114,12 +119,16 @@ class Identities:
             async with UnitOfWork(self._sessions) as uow:
                 ws = await uow.directory.workspace(platform, external_id)
                 if ws is None:
-                    if self._default_community is None:
+                    # Several communities: only listed workspaces are served. One: everyone joins it.
+                    slug = self._workspace_map.get(key) if self._workspace_map else self._default_community
+                    if slug is None:
                         return None
-                    community = await uow.directory.by_slug(self._default_community)
+                    community = await uow.directory.by_slug(slug)
                     if community is None:
                         return None
                     ws = await uow.directory.add_workspace(community.id, platform, external_id, self._clock.now())
+                    if self._fallback_channel is not None:
+                        ws.fallback_channel_id = self._fallback_channel(platform, external_id)
                 hit = (ws.id, ws.community_id)
         self._workspaces.put(key, hit)
         return hit

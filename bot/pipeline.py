@@ -92,6 +92,7 @@ class Pipeline:
                 member_id=ctx.member.id if ctx.member else None,
                 key_prefix=key,
                 caps_for=self.services.capability,
+                event_id=event.event_id,
                 now=now,
             )
         else:

@@ -65,6 +65,8 @@ class OutboundMessage:
     text: str
     buttons: tuple[OutboundButton, ...] = field(default_factory=tuple)
     attempts: int = 0
+    in_reply_to: str | None = None  # the platform event id this answers (e.g. a Discord interaction)
+    member_id: int | None = None
 
 
 def encode_action(action: str, value: str) -> str:

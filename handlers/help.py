@@ -9,7 +9,7 @@ from bot.router import Router
 
 
 def setup(router: Router, services: Services) -> None:
-    @router.command("help", "aide", "start", help_key="help.cmd.help")
+    @router.command("help", "aide", help_key="help.cmd.help")
     async def show_help(ctx: Context) -> None:
         lines = [ctx.t("help.intro")]
         for spec in router.commands:
@@ -34,6 +34,6 @@ def setup(router: Router, services: Services) -> None:
 
 def _french_name(name: str, aliases: tuple[str, ...]) -> str:
     """The French alias when one exists (aide for help), else the command's own name."""
-    french = {"help": "aide", "language": "langue"}
+    french = {"help": "aide", "language": "langue", "link": "lier"}
     wanted = french.get(name)
     return wanted if wanted in aliases else name

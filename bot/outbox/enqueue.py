@@ -30,6 +30,7 @@ def outbox_rows(
     member_id: int | None,
     key_prefix: str | None,
     caps_for: Any,
+    event_id: str | None = None,
     now: datetime,
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """Rows for the outbox and action_payloads tables. `caps_for(platform)` gives a platform's Capabilities."""
@@ -71,5 +72,6 @@ def outbox_rows(
             "attempts": 0,
             "next_attempt_at": now,
             "created_at": now,
+            "in_reply_to": event_id if reply.target is None else None,
         })
     return rows, actions

@@ -57,4 +57,5 @@ class DmFallback:
                 "attempts": 0,
                 "next_attempt_at": now,
                 "created_at": now,
+                "in_reply_to": None,
             }])

@@ -31,4 +31,6 @@ def to_message(row: Any, caps: Capabilities) -> OutboundMessage:
         text=text,
         buttons=buttons,
         attempts=row.attempts,
+        in_reply_to=getattr(row, "in_reply_to", None),
+        member_id=row.member_id,
     )

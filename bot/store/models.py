@@ -174,6 +174,8 @@ class Outbox(Base):
     claimed_until: Mapped[datetime | None]
     last_error: Mapped[str | None] = mapped_column(String(200))
     external_id: Mapped[str | None] = mapped_column(String(64))
+    # The platform event this message answers (a Discord interaction, say): adapters use it to reply in place.
+    in_reply_to: Mapped[str | None] = mapped_column(String(128))
     created_at: Mapped[datetime]
     sent_at: Mapped[datetime | None]
 
@@ -215,3 +217,15 @@ class AuditLog(Base):
     target: Mapped[str] = mapped_column(String(200), default="")
     details: Mapped[dict[str, Any]]
     ts: Mapped[datetime]
+
+
+class LinkCode(Base):
+    """A one-time code that joins a platform account to an existing member (`link` on one platform, the code
+    on another). Short-lived and single-use."""
+
+    __tablename__ = "link_codes"
+    code: Mapped[str] = mapped_column(String(16), primary_key=True)
+    community_id: Mapped[int] = mapped_column(ForeignKey("communities.id", ondelete="CASCADE"), index=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"))
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]

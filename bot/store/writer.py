@@ -56,12 +56,6 @@ def _insert(conn: AsyncConnection, table: Any) -> Any:
 
 
 # --- the hot statements ------------------------------------------------------------------------------------
-# The keys an Effects row carries, per table (bot.outbox.enqueue and bot.middleware.activity build them).
-OUTBOX_COLUMNS = ("community_id", "idempotency_key", "platform", "workspace_id", "channel_id", "user_id",
-                  "thread_id", "member_id", "visibility", "text", "buttons", "status", "attempts",
-                  "next_attempt_at", "created_at")
-ACTION_COLUMNS = ("id", "community_id", "action", "payload", "created_at")
-ACTIVITY_COLUMNS = ("community_id", "member_id", "kind", "platform", "ts")
 SQLITE_CHUNK = 400  # rows per multi-row VALUES statement: far below SQLite's limit on bound parameters
 
 
@@ -106,36 +100,54 @@ async def _driver(conn: AsyncConnection) -> _Driver:
     return _Driver(conn)
 
 
+_Plan = tuple[str, tuple[str, ...], tuple[tuple[int, Any], ...]]
+
+
 class _InsertMany:
-    """One INSERT as driver SQL, with the bind processing SQLAlchemy would apply, column by column."""
+    """An INSERT of Effects rows (dicts keyed by column name) as driver SQL, compiled once per set of columns,
+    with the bind processing SQLAlchemy would apply, column by column. A set of columns that does not compile
+    to exactly its own parameters (a column left to a Python-side default) goes through SQLAlchemy Core."""
 
-    def __init__(self, dialect: Dialect, table: Table, columns: tuple[str, ...], on_conflict: bool) -> None:
+    def __init__(self, dialect: Dialect, table: Table, on_conflict: bool) -> None:
+        self.dialect = dialect
+        self.table = table
         make = postgresql.insert if dialect.name == "postgresql" else sqlite.insert
-        stmt = make(table).values({c: bindparam(c) for c in columns}).inline()
-        if on_conflict:
-            stmt = stmt.on_conflict_do_nothing()
-        compiled = stmt.compile(dialect=dialect)
-        if tuple(compiled.positiontup or ()) != columns:
-            raise RuntimeError(f"unexpected parameter order for {table.name}: {compiled.positiontup}")
-        self.sql = str(compiled)
-        self.table = table.name
-        self.columns = columns
-        self.processors = tuple((i, p) for i, p in enumerate(_processors(dialect, table, columns)) if p)
+        self.core = make(table).on_conflict_do_nothing() if on_conflict else make(table)
+        self._plans: dict[tuple[str, ...], _Plan | None] = {}
 
-    def params(self, rows: list[dict[str, Any]]) -> list[tuple[Any, ...]]:
-        width, columns, processors = len(self.columns), self.columns, self.processors
-        out = []
-        for row in rows:
-            if len(row) != width:
-                raise ValueError(f"a {self.table} row must carry exactly {columns}, got {tuple(row)}")
-            values = [row[c] for c in columns]
-            for i, process in processors:
-                values[i] = process(values[i])
-            out.append(tuple(values))
-        return out
+    def _plan(self, columns: tuple[str, ...]) -> _Plan | None:
+        """The SQL, the columns in its parameter order, and their bind processors; None: use Core."""
+        if columns not in self._plans:
+            compiled = self.core.values({c: bindparam(c) for c in columns}).inline().compile(dialect=self.dialect)
+            order = tuple(compiled.positiontup or ())
+            exact = len(order) == len(columns) and set(order) == set(columns)
+            processors = tuple((i, p) for i, p in enumerate(_processors(self.dialect, self.table, order)) if p)
+            self._plans[columns] = (str(compiled), order, processors) if exact else None
+        return self._plans[columns]
 
     async def run(self, driver: _Driver, rows: list[dict[str, Any]]) -> None:
-        await driver.many(self.sql, self.params(rows))
+        keys = rows[0].keys()
+        if all(row.keys() == keys for row in rows):
+            groups = [rows]
+        else:  # rows of different shapes: one statement per shape
+            shapes: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+            for row in rows:
+                shapes.setdefault(tuple(row), []).append(row)
+            groups = list(shapes.values())
+        for group in groups:
+            columns = tuple(group[0])
+            plan = self._plan(columns)
+            if plan is None:
+                await driver.conn.execute(self.core, group)
+                continue
+            sql, order, processors = plan
+            params = []
+            for row in group:
+                values = [row[c] for c in order]
+                for i, process in processors:
+                    values[i] = process(values[i])
+                params.append(tuple(values))
+            await driver.many(sql, params)
 
 
 def _processors(dialect: Dialect, table: Table, columns: tuple[str, ...]) -> list[Any]:
@@ -154,9 +166,9 @@ class _Statements:
 
     def __init__(self, dialect: Dialect) -> None:
         self.postgresql = dialect.name == "postgresql"
-        self.outbox = _InsertMany(dialect, Outbox.__table__, OUTBOX_COLUMNS, on_conflict=True)
-        self.actions = _InsertMany(dialect, ActionPayload.__table__, ACTION_COLUMNS, on_conflict=True)
-        self.activity = _InsertMany(dialect, Activity.__table__, ACTIVITY_COLUMNS, on_conflict=False)
+        self.outbox = _InsertMany(dialect, Outbox.__table__, on_conflict=True)
+        self.actions = _InsertMany(dialect, ActionPayload.__table__, on_conflict=True)
+        self.activity = _InsertMany(dialect, Activity.__table__, on_conflict=False)
         members = Member.__table__
         touch = update(members).where(members.c.id == bindparam("b_id")).values(last_active_at=bindparam("b_ts"))
         compiled = touch.compile(dialect=dialect)
@@ -315,7 +327,7 @@ class BatchWriter:
         self.engine = engine
         self.max_batch = max_batch
         sqlite_engine = engine.dialect.name == "sqlite"
-        self.concurrency = concurrency or (1 if sqlite_engine else 4)
+        self.concurrency = concurrency or (1 if sqlite_engine else 1)
         self._pending: deque[_Waiter] = deque()
         self._wake = asyncio.Event()
         self._stopping = False
