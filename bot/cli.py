@@ -5,6 +5,9 @@ plug in without touching the others.
     agora chat [--as NAME]                               chat with the bot in this terminal
     agora demo [--as NAME]                               the same, with a seeded demo association
     agora run                                            every configured platform, /healthz, the scheduler
+    agora eval faq --faqs F --queries Q [--predictions OUT]   the live FAQ engine on labelled files
+    agora sectors import FILE [--community SLUG]         the sector taxonomy from a YAML file
+    agora faq export [--community SLUG] [--format F] [--output FILE]   the whole FAQ of a community
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ import asyncio
 import logging
 import sys
 from collections.abc import Callable, Sequence
+from pathlib import Path
 
 from bot.config import Settings
 from bot.logging import setup_logging
@@ -48,7 +52,29 @@ def add_run_command(sub: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     run.set_defaults(handler=run_bot)
 
 
-COMMAND_GROUPS = [add_db_commands, add_chat_commands, add_run_command]
+def add_sector_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    sectors = sub.add_parser("sectors", help="the community's sector taxonomy (filieres)")
+    actions = sectors.add_subparsers(dest="sectors_command", required=True)
+    load = actions.add_parser("import", help="add or update sectors from a YAML file (docs/onboarding.md)")
+    load.add_argument("file", type=Path)
+    load.add_argument("--community", metavar="SLUG", help="the community (default: AGORA_COMMUNITY)")
+    load.set_defaults(handler=sectors_import)
+
+
+def add_eval_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    from bot.faq.eval_cli import add_eval_commands as add_group
+
+    add_group(sub)
+
+
+def add_faq_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    from bot.faq.export_cli import add_faq_commands as add_group
+
+    add_group(sub)
+
+
+COMMAND_GROUPS = [add_db_commands, add_chat_commands, add_run_command, add_sector_commands, add_eval_commands,
+                  add_faq_commands]
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -92,6 +118,20 @@ def run_bot(args: argparse.Namespace, settings: Settings) -> int:
     from bot.runner import run
 
     return asyncio.run(run(settings))
+
+
+def sectors_import(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.sector_import import SectorFileError, run_import
+
+    slug = args.community or settings.community_slug
+    name = settings.community_name if slug == settings.community_slug else None
+    try:
+        text = args.file.read_text(encoding="utf-8")
+        print(asyncio.run(run_import(settings.database_url, slug, text, community_name=name)))
+    except (OSError, SectorFileError) as err:
+        print(f"agora sectors import: {err}", file=sys.stderr)
+        return 1
+    return 0
 
 
 def _quiet(handler: Command) -> bool:

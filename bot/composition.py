@@ -36,7 +36,8 @@ from bot.store.writer import BatchWriter
 
 log = logging.getLogger("agora.app")
 
-FEATURES: tuple[str, ...] = ("help", "language", "welcome", "link")
+FEATURES: tuple[str, ...] = ("help", "language", "welcome", "link", "faq",
+                               "onboarding", "referrals", "directory", "sectors", "funnel")
 
 
 def build_router(services: Services) -> Router:
@@ -118,14 +119,16 @@ class App:
         self._started = True
 
     async def stop(self) -> None:
-        """Stop taking events, finish what is in flight, persist the rest, release the database."""
+        """Finish the sends in flight (the rest stay pending), stop taking events, persist what is being
+        handled, release the database. The sender stops first so that no send is attempted on an adapter
+        that is already disconnected."""
+        await self.sender.stop()
         for adapter in self.adapters.values():
             try:
                 await adapter.stop()
             except Exception:
                 log.exception("adapter stop failed", extra={"platform": adapter.platform})
         await self.writer.stop()
-        await self.sender.stop()
         self.scheduler.stop()
         await self.engine.dispose()
         self._started = False
@@ -176,6 +179,6 @@ def build_app(settings: Settings, *, clock: Clock | None = None, adapters: Seque
     by_platform = {a.platform: a for a in chosen}
     sender = OutboxSender(engine, by_platform, clock, options, on_unreachable=DmFallback(engine, catalogs, clock))
     writer.on_outbox_written.append(sender.poke)
-    scheduler = Scheduler(sessions, clock)
+    scheduler = Scheduler(sessions, clock, sink=pipeline.process)
     return App(settings=settings, engine=engine, services=services, router=router, pipeline=pipeline,
                writer=writer, sender=sender, scheduler=scheduler, adapters=by_platform)

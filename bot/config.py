@@ -33,6 +33,15 @@ class Settings(BaseSettings):
     outbox_max_attempts: int = Field(default=8, alias="AGORA_OUTBOX_MAX_ATTEMPTS")
     outbox_lease_seconds: float = Field(default=60.0, alias="AGORA_OUTBOX_LEASE_SECONDS")
 
+    # Onboarding and referrals (issue 03). Days may be fractions (0.5 is twelve hours).
+    onboarding_expiry_days: float = Field(default=14.0, gt=0, alias="AGORA_ONBOARDING_EXPIRY_DAYS")
+    onboarding_reminder_days: float = Field(default=3.0, gt=0, alias="AGORA_ONBOARDING_REMINDER_DAYS")
+    referral_stay_days: float = Field(default=30.0, ge=0, alias="AGORA_REFERRAL_STAY_DAYS")
+    # Where approved introductions are posted: "platform:workspace=channel" or "platform=channel" pairs.
+    intro_channels: str = Field(default="console=introductions", alias="AGORA_INTRO_CHANNELS")
+    # The bot's Telegram username (without @), for t.me/<bot>?start=CODE invitation links.
+    telegram_bot_username: str | None = Field(default=None, alias="TELEGRAM_BOT_USERNAME")
+
     # Platforms (issue 02 wires the adapters; the names are fixed here so .env files stay stable).
     slack_bot_token: SecretStr | None = Field(default=None, alias="SLACK_BOT_TOKEN")
     slack_signing_secret: SecretStr | None = Field(default=None, alias="SLACK_SIGNING_SECRET")
@@ -45,7 +54,8 @@ class Settings(BaseSettings):
     discord_gateway_url: str | None = Field(default=None, alias="DISCORD_GATEWAY_URL")
 
     # Several communities in one process: "platform:workspace=community-slug" pairs, comma-separated, e.g.
-    # "slack:T0123=cci-dakar,telegram:-1001234=cci-dakar,discord:9876=syndicat". When set, a workspace that is
+    # "slack:T0123=cci-dakar,telegram:<bot id>=cci-dakar,discord:<guild id>=syndicat" (a Telegram bot is one
+    # workspace: its groups are channels). When set, a workspace that is
     # not listed is ignored; when empty, every workspace joins AGORA_COMMUNITY.
     workspaces: str = Field(default="", alias="AGORA_WORKSPACES")
     # Where to mention a member whose DMs are closed: "platform:workspace=channel" pairs, or "platform=channel"
@@ -68,6 +78,10 @@ class Settings(BaseSettings):
 
     def fallback_channel(self, platform: str, workspace: str) -> str | None:
         pairs = _pairs(self.fallback_channels)
+        return pairs.get((platform, workspace)) or pairs.get((platform, ""))
+
+    def intro_channel(self, platform: str, workspace: str) -> str | None:
+        pairs = _pairs(self.intro_channels)
         return pairs.get((platform, workspace)) or pairs.get((platform, ""))
 
     def platforms(self) -> list[str]:

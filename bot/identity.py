@@ -78,7 +78,7 @@ class Identities:
     def __init__(self, sessions: async_sessionmaker[AsyncSession], clock: Clock, *, default_community: str | None,
                  facilitator_ids: set[str] | None = None, ttl: float = 60.0, size: int = 100_000,
                  workspace_map: dict[tuple[str, str], str] | None = None,
-                 fallback_channel: Callable[[str, str], str | None] | None = None) -> None:
+                 fallback_channel: Callable[[str, str], str | None] | None = None, cold_lookups: int = 8) -> None:
         self._sessions = sessions
         self._clock = clock
         self._default_community = default_community
@@ -89,6 +89,10 @@ class Identities:
         self._workspaces = _TTLCache(10_000, ttl, clock)
         self._communities = _TTLCache(1_000, ttl, clock)
         self._locks: dict[Any, asyncio.Lock] = {}
+        # Cache misses read the store (a session, two queries): a burst of them (a restart under load) is
+        # CPU-bound, and letting all of them in at once only adds connections and thread switches. A few
+        # at a time serve the burst as fast and bound its tail (bench/pipeline.py, warmup phase).
+        self._cold = asyncio.Semaphore(cold_lookups)
 
     def forget(self, platform: str, workspace: str, user: str) -> None:
         self._members.drop((platform, workspace, user))
@@ -143,7 +147,7 @@ class Identities:
         if ws is None:
             return None
         workspace_id, community_id = ws
-        async with self._lock(key):
+        async with self._lock(key), self._cold:
             for _ in range(2):
                 try:
                     info = await self._load_or_create(event, workspace_id, community_id)

@@ -45,6 +45,7 @@ class Route:
 class Router:
     def __init__(self) -> None:
         self._commands: dict[str, CommandSpec] = {}
+        self._groups: set[str] = set()  # first words of two-word commands ("agora" of "agora faq")
         self._specs: list[CommandSpec] = []
         self._actions: dict[str, tuple[Handler, str]] = {}
         self._events: dict[type[Event], list[Handler]] = {}
@@ -61,6 +62,8 @@ class Router:
                 if word.lower() in self._commands:
                     raise ValueError(f"command {word!r} registered twice")
                 self._commands[word.lower()] = spec
+                if " " in word:  # "agora faq": `/agora faq ...` routes here, with its own role
+                    self._groups.add(word.lower().split(" ", 1)[0])
             self._specs.append(spec)
             return fn
 
@@ -104,7 +107,7 @@ class Router:
         return list(self._specs)
 
     def is_command(self, word: str) -> bool:
-        return word.lower() in self._commands
+        return word.lower() in self._commands or word.lower() in self._groups
 
     # --- resolution --------------------------------------------------------------------------------------
     def resolve(self, ctx: Context) -> Route | None:
@@ -123,7 +126,7 @@ class Router:
             if addressed and text:
                 first, _, rest = text.partition(" ")
                 word = first.lstrip("/!").lower()
-                if word in self._commands:
+                if word in self._commands or word in self._groups:
                     return self._command_route(word, rest.strip())
             for _, matcher, handler in self._texts:
                 if matcher(ctx, text):
@@ -137,7 +140,13 @@ class Router:
         return None
 
     def _command_route(self, name: str, args: str) -> Route | None:
-        spec = self._commands.get(name.lower().lstrip("/"))
+        name = name.lower().lstrip("/")
+        sub, _, rest = args.strip().partition(" ")
+        if sub and name in self._groups:
+            found = self._commands.get(f"{name} {sub.lower()}")
+            if found is not None:
+                return Route(found.handler, role=found.role, command=found.name, args=rest.strip())
+        spec = self._commands.get(name)
         if spec is None:
             if self._unknown_command is None:
                 return None

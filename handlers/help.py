@@ -34,6 +34,8 @@ def setup(router: Router, services: Services) -> None:
 
 def _french_name(name: str, aliases: tuple[str, ...]) -> str:
     """The French alias when one exists (aide for help), else the command's own name."""
-    french = {"help": "aide", "language": "langue", "link": "lier"}
+    french = {"help": "aide", "language": "langue", "link": "lier", "profile": "profil",
+              "directory": "annuaire", "invite": "parrainer", "referrals": "parrainages", "sector": "filiere",
+              "funnel": "entonnoir"}
     wanted = french.get(name)
     return wanted if wanted in aliases else name

@@ -1,5 +1,7 @@
 """Linking accounts across platforms: `link` on one platform gives a one-time code; `link CODE` (or Telegram's
-`/start CODE` deep link) on another makes both accounts one member. Also `/start` without a code: a greeting."""
+`/start CODE` deep link) on another makes both accounts one member. `/start` with a referral code
+(P-XXXXXX, see handlers.referrals) attributes the newcomer to their sponsor; `/start` opens onboarding (or
+greets a member who already finished it)."""
 
 from __future__ import annotations
 
@@ -12,6 +14,9 @@ from bot.errors import UserFacingError
 from bot.markup import user_text
 from bot.router import Router
 from bot.store.links import ALPHABET, CODE_LENGTH, LinkCodes
+from handlers.onboarding import begin
+from handlers.onboarding.chat import welcome_lead
+from handlers.referrals import attribute_typed_code, looks_like_code
 
 CODE_TTL = timedelta(minutes=15)
 _CODE = re.compile(rf"^[{ALPHABET}]{{{CODE_LENGTH}}}$")
@@ -39,7 +44,12 @@ def setup(router: Router, services: Services) -> None:
             return
         name = ctx.member.display_name if ctx.member else ""
         community = ctx.community.name if ctx.community else ""
-        ctx.reply(ctx.t("welcome.dm", name=user_text(name), community=user_text(community)))
+        greeting = ctx.t("welcome.dm", name=user_text(name), community=user_text(community))
+        lead = welcome_lead(ctx)
+        if args and looks_like_code(args):
+            line = await attribute_typed_code(ctx, args)
+            lead, greeting = f"{lead}\n{line}", f"{greeting}\n{line}"
+        await begin(ctx, lead, done=greeting)
 
 
 async def _redeem(ctx: Context, raw: str) -> None:

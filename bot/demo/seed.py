@@ -1,6 +1,7 @@
 """Seeding the demo association from demo.yaml, through the repositories, idempotently: running `agora demo`
 twice finds what the first run made (by slug, and by console account) and creates nothing twice. What a
-member changed while chatting (their language, say) is kept."""
+member changed while chatting (their language, say) is kept. Seeded members have finished onboarding with a
+complete profile and agreed to be listed, so the demo's directory has people in it."""
 
 from __future__ import annotations
 
@@ -14,6 +15,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.i18n import normalise_locale
 from bot.identity import ROLES
+from bot.store.onboarding import Onboardings
+from bot.store.profiles import NUDGE_FREQUENCIES, Profiles
 from bot.store.uow import UnitOfWork
 
 # The console adapter's platform and workspace (adapters.console.adapter; a test checks they agree).
@@ -32,6 +35,8 @@ class DemoSector:
     name_en: str
     description: str
     examples: tuple[str, ...]
+    tags: tuple[str, ...] = ()
+    channel: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,6 +48,10 @@ class DemoMember:
     expert: bool = False
     region: str | None = None
     sectors: tuple[str, ...] = ()
+    tags: tuple[str, ...] = ()
+    timezone: str = "Europe/Paris"
+    nudges: str = "weekly"
+    listed: bool = True  # in the directory
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,9 +92,14 @@ def _member(data: dict[str, Any]) -> DemoMember:
     if locale is None or role not in ROLES:
         raise DemoError(f"demo file: member {data.get('name')!r} has an unknown locale or role")
     region = data.get("region")
+    nudges = _str(data, "nudges", "weekly")
+    if nudges not in NUDGE_FREQUENCIES:
+        raise DemoError(f"demo file: member {data.get('name')!r} has nudges not in {NUDGE_FREQUENCIES}")
     return DemoMember(name=_str(data, "name"), console=_str(data, "console"), locale=locale, role=role,
                       expert=bool(data.get("expert", False)), region=str(region) if region else None,
-                      sectors=_strs(data, "sectors"))
+                      sectors=_strs(data, "sectors"), tags=tuple(t.lower() for t in _strs(data, "tags")),
+                      timezone=_str(data, "timezone", "Europe/Paris"), nudges=nudges,
+                      listed=bool(data.get("listed", True)))
 
 
 def load_demo(text: str | None = None) -> Demo:
@@ -98,7 +112,8 @@ def load_demo(text: str | None = None) -> Demo:
     community: dict[str, Any] = raw["community"]
     sectors = tuple(
         DemoSector(slug=_str(s, "slug"), name_fr=_str(s, "name_fr"), name_en=_str(s, "name_en"),
-                   description=str(s.get("description") or ""), examples=_strs(s, "examples"))
+                   description=str(s.get("description") or ""), examples=_strs(s, "examples"),
+                   tags=_strs(s, "tags"), channel=str(s["channel"]) if s.get("channel") else None)
         for s in raw.get("sectors") or []
     )
     members = tuple(_member(m) for m in raw.get("members") or [])
@@ -134,6 +149,7 @@ async def seed(sessions: async_sessionmaker[AsyncSession], demo: Demo, now: date
             if sector is None:
                 sector = await repo.add(item.slug, item.name_fr, item.name_en, item.description,
                                         list(item.examples))
+                sector.tags, sector.channel = list(item.tags), item.channel
                 sectors_created += 1
             sector_ids[item.slug] = sector.id
 
@@ -144,9 +160,15 @@ async def seed(sessions: async_sessionmaker[AsyncSession], demo: Demo, now: date
                 continue
             member = await members.create(display_name=person.name, now=now, locale=person.locale,
                                           role=person.role)
-            await members.set_fields(member.id, is_expert=person.expert, region=person.region)
+            await members.set_fields(member.id, is_expert=person.expert, region=person.region,
+                                     timezone=person.timezone, nudge_frequency=person.nudges,
+                                     directory_consent_at=now if person.listed else None)
             await members.add_account(member.id, workspace, person.console, now, person.name)
             for slug in person.sectors:
                 await repo.add_member(sector_ids[slug], member.id)
+            await Profiles(uow.session, community.id).add_tags(member.id, person.tags)
+            onboarding = Onboardings(uow.session, community.id)
+            await onboarding.start(member.id, "rev", now)
+            await onboarding.finish(member.id, now)
             members_created += 1
         return SeedReport(community.id, sectors_created, members_created)

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import utc
 from bot.store.models import Activity, ConversationState, LinkCode, Member, MemberSector, PlatformAccount
+from bot.store.profiles import merge_profiles
 
 ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: codes are read and typed by people
 CODE_LENGTH = 8
@@ -56,4 +57,5 @@ class LinkCodes:
         await self.session.execute(delete(ConversationState).where(
             ConversationState.community_id == cid, ConversationState.member_id == source_id))
         await self.session.execute(delete(LinkCode).where(LinkCode.member_id == source_id))
+        await merge_profiles(self.session, cid, source_id, target_id)
         await self.session.execute(delete(Member).where(Member.community_id == cid, Member.id == source_id))

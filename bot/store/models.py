@@ -79,6 +79,10 @@ class Member(Base):
     region: Mapped[str | None] = mapped_column(String(120))
     role: Mapped[str] = mapped_column(String(16), default="member")  # member | facilitator | admin
     is_expert: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Profile (issue 03): how often the nudges may write (weekly | monthly | never), and when the member agreed
+    # to appear in the directory (None: not listed). Sectors, expertise tags and onboarding live in their tables.
+    nudge_frequency: Mapped[str] = mapped_column(String(16), default="weekly", server_default="weekly")
+    directory_consent_at: Mapped[datetime | None]
     joined_at: Mapped[datetime]
     left_at: Mapped[datetime | None]
     last_active_at: Mapped[datetime | None] = mapped_column(index=True)
@@ -115,6 +119,9 @@ class Sector(Base):
     name_en: Mapped[str] = mapped_column(String(200))
     description: Mapped[str] = mapped_column(Text, default="")
     examples: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # Expertise tags suggested to members of this sector, and the community's channel for it (a name, shown).
+    tags: Mapped[list[str]] = mapped_column(JSON, default=list, server_default="[]")
+    channel: Mapped[str | None] = mapped_column(String(100))
     retired_at: Mapped[datetime | None]
 
 
@@ -229,3 +236,7 @@ class LinkCode(Base):
     member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"))
     expires_at: Mapped[datetime]
     used_at: Mapped[datetime | None]
+
+
+from bot.store import faq_models as _faq_models  # noqa: E402, F401
+from bot.store import profile_models as _profile_models  # noqa: E402, F401

@@ -7,31 +7,33 @@ latency stays one commit when idle and batches grow under load.
 
 Exactly-once: the de-duplication keys are inserted with ON CONFLICT DO NOTHING RETURNING; an event's replies
 and activity are written only if its key was new, in the same transaction. Two processes handling the same
-delivery therefore leave one set of effects.
+delivery therefore leave one set of effects. members.last_active_at is updated once per member per batch,
+and only ever forward (batches of several processes may commit in any order).
 
-Speed: these few statements run for every event, so they are compiled once per dialect to driver SQL
-(see `_Statements`) and executed with plain tuples; SQLAlchemy's per-row parameter processing was most of the
-cost of an event. `python -m bench pipeline` measures the whole path.
+Speed (these statements run for every event; `python -m bench pipeline` measures the whole path):
+- they are compiled once per dialect to driver SQL and executed with plain tuples (bot.store.batch_sql);
+- the statements of a batch are written once, as a sequence of steps (`_write_steps`), run either awaited
+  one by one on any connection, or, for the SQLite batch writer, all in one call on the connection's own
+  thread (through aiosqlite's `_execute`, as SQLAlchemy's own adapter uses its internals): one hop there
+  and back per batch, commit included, instead of one per statement;
+- the writer keeps its connection between batches, and on SQLite checkpoints the WAL in the background.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import functools
 import logging
 from collections import deque
+from collections.abc import Generator
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
-from sqlalchemy.types import DateTime
 
-from bot.store.models import ActionPayload, Activity, Member, Outbox, ProcessedEvent
+from bot.store.batch_sql import Stamps, Statements, Step, statements
 
 log = logging.getLogger(__name__)
 
@@ -55,178 +57,19 @@ def _insert(conn: AsyncConnection, table: Any) -> Any:
     return (postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert)(table)
 
 
-# --- the hot statements ------------------------------------------------------------------------------------
-SQLITE_CHUNK = 400  # rows per multi-row VALUES statement: far below SQLite's limit on bound parameters
-
-
-def _sqlite_datetime(value: datetime | None) -> str | None:
-    """SQLAlchemy's SQLite storage format ("2026-01-05 09:00:00.000000", the fields as given), in C."""
-    return None if value is None else value.isoformat(" ", "microseconds")[:26]
-
-
-class _Driver:
-    """Runs driver SQL in the caller's transaction, through SQLAlchemy (any database)."""
-
-    def __init__(self, conn: AsyncConnection) -> None:
-        self.conn = conn
-
-    async def many(self, sql: str, params: list[tuple[Any, ...]]) -> None:
-        await self.conn.exec_driver_sql(sql, params)  # type: ignore[arg-type]
-
-    async def rows(self, sql: str, params: tuple[Any, ...]) -> list[Any]:
-        return list(await self.conn.exec_driver_sql(sql, params))
-
-
-class _SqliteDriver(_Driver):
-    """Straight to the aiosqlite connection of the same transaction: one hop to its thread per statement,
-    where SQLAlchemy's cursor adapter makes three or four."""
-
-    def __init__(self, conn: AsyncConnection, raw: Any) -> None:
-        super().__init__(conn)
-        self.raw = raw
-
-    async def many(self, sql: str, params: list[tuple[Any, ...]]) -> None:
-        await self.raw.executemany(sql, params)
-
-    async def rows(self, sql: str, params: tuple[Any, ...]) -> list[Any]:
-        return list(await self.raw.execute_fetchall(sql, params))
-
-
-async def _driver(conn: AsyncConnection) -> _Driver:
-    if conn.dialect.name == "sqlite" and conn.dialect.driver == "aiosqlite":
-        raw = (await conn.get_raw_connection()).driver_connection
-        if raw is not None:
-            return _SqliteDriver(conn, raw)
-    return _Driver(conn)
-
-
-_Plan = tuple[str, tuple[str, ...], tuple[tuple[int, Any], ...]]
-
-
-class _InsertMany:
-    """An INSERT of Effects rows (dicts keyed by column name) as driver SQL, compiled once per set of columns,
-    with the bind processing SQLAlchemy would apply, column by column. A set of columns that does not compile
-    to exactly its own parameters (a column left to a Python-side default) goes through SQLAlchemy Core."""
-
-    def __init__(self, dialect: Dialect, table: Table, on_conflict: bool) -> None:
-        self.dialect = dialect
-        self.table = table
-        make = postgresql.insert if dialect.name == "postgresql" else sqlite.insert
-        self.core = make(table).on_conflict_do_nothing() if on_conflict else make(table)
-        self._plans: dict[tuple[str, ...], _Plan | None] = {}
-
-    def _plan(self, columns: tuple[str, ...]) -> _Plan | None:
-        """The SQL, the columns in its parameter order, and their bind processors; None: use Core."""
-        if columns not in self._plans:
-            compiled = self.core.values({c: bindparam(c) for c in columns}).inline().compile(dialect=self.dialect)
-            order = tuple(compiled.positiontup or ())
-            exact = len(order) == len(columns) and set(order) == set(columns)
-            processors = tuple((i, p) for i, p in enumerate(_processors(self.dialect, self.table, order)) if p)
-            self._plans[columns] = (str(compiled), order, processors) if exact else None
-        return self._plans[columns]
-
-    async def run(self, driver: _Driver, rows: list[dict[str, Any]]) -> None:
-        keys = rows[0].keys()
-        if all(row.keys() == keys for row in rows):
-            groups = [rows]
-        else:  # rows of different shapes: one statement per shape
-            shapes: dict[tuple[str, ...], list[dict[str, Any]]] = {}
-            for row in rows:
-                shapes.setdefault(tuple(row), []).append(row)
-            groups = list(shapes.values())
-        for group in groups:
-            columns = tuple(group[0])
-            plan = self._plan(columns)
-            if plan is None:
-                await driver.conn.execute(self.core, group)
-                continue
-            sql, order, processors = plan
-            params = []
-            for row in group:
-                values = [row[c] for c in order]
-                for i, process in processors:
-                    values[i] = process(values[i])
-                params.append(tuple(values))
-            await driver.many(sql, params)
-
-
-def _processors(dialect: Dialect, table: Table, columns: tuple[str, ...]) -> list[Any]:
-    found = []
-    for name in columns:
-        col_type = table.c[name].type
-        if dialect.name == "sqlite" and isinstance(col_type, DateTime):
-            found.append(_sqlite_datetime)
-        else:
-            found.append(col_type.dialect_impl(dialect).bind_processor(dialect))
-    return found
-
-
-class _Statements:
-    """The writer's statements for one dialect, compiled once."""
-
-    def __init__(self, dialect: Dialect) -> None:
-        self.postgresql = dialect.name == "postgresql"
-        self.outbox = _InsertMany(dialect, Outbox.__table__, on_conflict=True)
-        self.actions = _InsertMany(dialect, ActionPayload.__table__, on_conflict=True)
-        self.activity = _InsertMany(dialect, Activity.__table__, on_conflict=False)
-        members = Member.__table__
-        touch = update(members).where(members.c.id == bindparam("b_id")).values(last_active_at=bindparam("b_ts"))
-        compiled = touch.compile(dialect=dialect)
-        if tuple(compiled.positiontup or ()) != ("b_ts", "b_id"):
-            raise RuntimeError(f"unexpected parameter order for members: {compiled.positiontup}")
-        self.touch_sql = str(compiled)
-        self.ts = _processors(dialect, members, ("last_active_at",))[0] or (lambda v: v)
-        prep = dialect.identifier_preparer
-        table = prep.format_table(ProcessedEvent.__table__)
-        key, at = prep.quote("key"), prep.quote("received_at")
-        # PostgreSQL: one statement whatever the batch size, the keys travelling as two arrays.
-        self.keys_sql = (f"INSERT INTO {table} ({key}, {at}) SELECT * FROM unnest($1::VARCHAR[], "
-                         f"$2::TIMESTAMP WITH TIME ZONE[]) ON CONFLICT DO NOTHING RETURNING {key}")
-        # SQLite: a multi-row VALUES, built for the batch's size.
-        self.keys_head = f"INSERT INTO {table} ({key}, {at}) VALUES "
-        self.keys_tail = f" ON CONFLICT DO NOTHING RETURNING {key}"
-
-    async def claim_keys(self, driver: _Driver, keys: dict[str, datetime]) -> set[str]:
-        """Insert the de-duplication keys; the ones that were not there before come back."""
-        if self.postgresql:
-            ordered = sorted(keys)  # one lock order for every writer: concurrent batches cannot deadlock
-            rows = await driver.rows(self.keys_sql, (ordered, [keys[k] for k in ordered]))
-            return {row[0] for row in rows}
-        fresh: set[str] = set()
-        items = list(keys.items())
-        ts = self.ts
-        for start in range(0, len(items), SQLITE_CHUNK):
-            chunk = items[start:start + SQLITE_CHUNK]
-            sql = self.keys_head + ", ".join(["(?, ?)"] * len(chunk)) + self.keys_tail
-            params: list[Any] = []
-            for k, at in chunk:
-                params.append(k)
-                params.append(ts(at))
-            fresh.update(row[0] for row in await driver.rows(sql, tuple(params)))
-        return fresh
-
-    async def touch_members(self, driver: _Driver, last_seen: dict[int, datetime]) -> None:
-        ts = self.ts
-        params = [(ts(last_seen[mid]), mid) for mid in sorted(last_seen)]  # sorted: one lock order
-        await driver.many(self.touch_sql, params)
-
-
-@functools.lru_cache(maxsize=32)
-def statements(dialect: Dialect) -> _Statements:
-    """The compiled statements for one engine's dialect (bind processing may depend on its settings)."""
-    return _Statements(dialect)
-
-
-async def write_effects(conn: AsyncConnection, batch: list[Effects]) -> list[bool]:
-    """Write a batch of effects inside the caller's transaction; returns, per item, whether it was applied
-    (False: its de-duplication key was already there, so it had been handled before)."""
-    sql = statements(conn.dialect)
-    driver = await _driver(conn)
+# --- one batch, as steps -----------------------------------------------------------------------------------
+def _write_steps(sql: Statements, batch: list[Effects]) -> Generator[Step, list[Any] | None, list[bool]]:
+    """The statements that write `batch`, one step at a time; each step is sent back its rows (for the
+    ones that return some). Returns, per item, whether it was applied."""
     keys: dict[str, datetime] = {}
     for item in batch:
         if item.dedup_key is not None and item.dedup_key not in keys:
             keys[item.dedup_key] = item.received_at
-    fresh: set[str] = await sql.claim_keys(driver, keys) if keys else set()
+    fresh: set[str] = set()
+    stamps = Stamps()
+    for step in sql.claim_keys(keys, stamps) if keys else ():
+        rows = yield step
+        fresh.update(row[0] for row in rows or ())
 
     applied: list[bool] = []
     outbox: list[dict[str, Any]] = []
@@ -256,18 +99,70 @@ async def write_effects(conn: AsyncConnection, batch: list[Effects]) -> list[boo
             seen = last_seen.get(mid)
             if seen is None or seen < ts:
                 last_seen[mid] = ts
-    if actions:
-        await sql.actions.run(driver, actions)
-    if outbox:
-        await sql.outbox.run(driver, outbox)
-    if activity:
-        await sql.activity.run(driver, activity)
+    for rows, insert in ((actions, sql.actions), (outbox, sql.outbox), (activity, sql.activity)):
+        if rows:
+            for step in insert.steps(rows, stamps):
+                yield step
     if last_seen:
         # Once per member per batch, not once per event: the column serves the inactivity queries.
-        await sql.touch_members(driver, last_seen)
+        yield sql.touch_members(last_seen, stamps)
     return applied
 
 
+async def write_effects(conn: AsyncConnection, batch: list[Effects]) -> list[bool]:
+    """Write a batch of effects inside the caller's transaction; returns, per item, whether it was applied
+    (False: its de-duplication key was already there, so it had been handled before)."""
+    steps = _write_steps(statements(conn.dialect), batch)
+    raw = await _aiosqlite(conn)
+    result: list[Any] | None = None
+    try:
+        while True:
+            returns, sql, params = steps.send(result)
+            if raw is not None:  # straight to the driver: one hop to its thread per statement, not three
+                if returns:
+                    result = list(await raw.execute_fetchall(sql, params))
+                else:
+                    await raw.executemany(sql, params)
+                    result = None
+            elif returns:
+                result = list(await conn.exec_driver_sql(sql, params))
+            else:
+                await conn.exec_driver_sql(sql, params)
+                result = None
+    except StopIteration as done:
+        return cast(list[bool], done.value)
+
+
+def _write_in_thread(conn: Any, sql: Statements, batch: list[Effects]) -> list[bool]:
+    """The whole batch as one transaction, run on the sqlite3 connection's own thread."""
+    steps = _write_steps(sql, batch)
+    if not conn.in_transaction:
+        conn.execute("BEGIN IMMEDIATE")
+    result: list[Any] | None = None
+    try:
+        while True:
+            returns, stmt, params = steps.send(result)
+            if returns:
+                result = conn.execute(stmt, params).fetchall()
+            else:
+                conn.executemany(stmt, params)
+                result = None
+    except StopIteration as done:
+        conn.commit()
+        return cast(list[bool], done.value)
+    except BaseException:
+        conn.rollback()
+        raise
+
+
+async def _aiosqlite(conn: AsyncConnection) -> Any:
+    """The aiosqlite connection under `conn`, if that is the driver."""
+    if conn.dialect.name != "sqlite" or conn.dialect.driver != "aiosqlite":
+        return None
+    return (await conn.get_raw_connection()).driver_connection
+
+
+# --- the batch writer --------------------------------------------------------------------------------------
 class _Checkpointer:
     """SQLite: WAL checkpoints in the background, off the write path.
 
@@ -286,9 +181,11 @@ class _Checkpointer:
 
     async def prepare(self, conn: AsyncConnection) -> None:
         await conn.exec_driver_sql("PRAGMA wal_autocheckpoint=0")
+        await conn.commit()
 
     async def release(self, conn: AsyncConnection) -> None:
         await conn.exec_driver_sql("PRAGMA wal_autocheckpoint=1000")  # SQLite's default, back to the pool
+        await conn.commit()
 
     def written(self, events: int) -> None:
         self._since += events
@@ -316,25 +213,22 @@ _Waiter = tuple[Effects, "asyncio.Future[bool]"]
 
 
 class BatchWriter:
-    """Writes queued Effects in group commits; `submit` waits for durability.
+    """A single task that writes queued Effects in group commits; `submit` waits for durability.
 
-    One batch at a time on SQLite (it has one writer anyway). On PostgreSQL a few batches may be in flight
-    on their own connections, so the events handled while one batch waits for its commit form the next
-    batch instead of waiting behind it; the statements lock rows in one order, so they cannot deadlock.
+    It keeps one connection between batches (no pool check-out, ping or reset for each), and takes
+    everything queued while the previous batch was being written (up to `max_batch`).
     """
 
-    def __init__(self, engine: AsyncEngine, max_batch: int = 1000, concurrency: int | None = None) -> None:
+    def __init__(self, engine: AsyncEngine, max_batch: int = 1000) -> None:
         self.engine = engine
         self.max_batch = max_batch
-        sqlite_engine = engine.dialect.name == "sqlite"
-        self.concurrency = concurrency or (1 if sqlite_engine else 1)
         self._pending: deque[_Waiter] = deque()
         self._wake = asyncio.Event()
         self._stopping = False
         self._task: asyncio.Task[None] | None = None
-        self._flushing: set[asyncio.Task[None]] = set()
-        self._idle: list[AsyncConnection] = []  # kept between batches: no pool check-out, ping or reset
-        self._checkpointer = _Checkpointer(engine) if sqlite_engine else None
+        self._conn: AsyncConnection | None = None
+        self._in_thread: Any = None  # SQLite: (aiosqlite's call-on-its-thread, the sqlite3 connection)
+        self._checkpointer = _Checkpointer(engine) if engine.dialect.name == "sqlite" else None
         self.on_outbox_written: list[Any] = []  # callables poked after a batch wrote outbox rows
         self.stats = {"batches": 0, "events": 0, "largest_batch": 0}
 
@@ -363,70 +257,65 @@ class BatchWriter:
         return await fut
 
     async def _run(self) -> None:
-        pending, flushing = self._pending, self._flushing
-        while True:
-            free = self.concurrency - len(flushing)
-            if pending and free > 0:
-                # Spread what is waiting over the free connections: their commits overlap.
-                size = min(-(-len(pending) // free), self.max_batch)
-                batch = [pending.popleft() for _ in range(size)]
-                if self.concurrency == 1:
-                    await self._flush(batch)
-                else:
-                    task = asyncio.create_task(self._flush(batch), name="agora-batch-flush")
-                    flushing.add(task)
-                    task.add_done_callback(self._flushed)
-                continue
-            if self._stopping and not pending and not flushing:
-                break
-            self._wake.clear()
-            await self._wake.wait()  # a submit, or a batch done (a connection free again)
-        for conn in self._idle:
-            await self._close(conn)
-        self._idle.clear()
-        if self._checkpointer is not None:
-            await self._checkpointer.close()
-
-    def _flushed(self, task: asyncio.Task[None]) -> None:
-        self._flushing.discard(task)
-        self._wake.set()
+        pending = self._pending
+        try:
+            while pending or not self._stopping:
+                if not pending:
+                    self._wake.clear()
+                    await self._wake.wait()
+                    continue
+                await self._flush([pending.popleft() for _ in range(min(len(pending), self.max_batch))])
+        finally:
+            await self._close()
+            if self._checkpointer is not None:
+                await self._checkpointer.close()
 
     async def _connection(self) -> AsyncConnection:
-        if self._idle:
-            return self._idle.pop()
-        conn = await self.engine.connect()
-        if self._checkpointer is not None:
-            await self._checkpointer.prepare(conn)
-            await conn.commit()
-        return conn
+        if self._conn is None:
+            conn = await self.engine.connect()
+            if self._checkpointer is not None:
+                await self._checkpointer.prepare(conn)
+            raw = await _aiosqlite(conn)
+            call = getattr(raw, "_execute", None)  # aiosqlite's own way to run a function on its thread
+            sqlite3_conn = getattr(raw, "_conn", None)
+            self._in_thread = (call, sqlite3_conn) if call is not None and sqlite3_conn is not None else None
+            self._conn = conn
+        return self._conn
 
-    async def _close(self, conn: AsyncConnection, broken: bool = False) -> None:
+    async def _close(self, broken: bool = False) -> None:
+        conn, self._conn, self._in_thread = self._conn, None, None
+        if conn is None:
+            return
         try:
             if broken:
                 await conn.invalidate()  # it may be broken: not back to the pool
             elif self._checkpointer is not None:
                 await self._checkpointer.release(conn)
-                await conn.commit()
             await conn.close()
         except Exception:
-            log.warning("closing a writer connection failed", exc_info=True)
+            log.warning("closing the writer's connection failed", exc_info=True)
+
+    async def _write(self, batch: list[Effects]) -> list[bool]:
+        conn = await self._connection()
+        if self._in_thread is not None:
+            # One hop for the whole transaction. SQLAlchemy has not begun one on this connection (nothing
+            # else runs on it), so the sqlite3 connection's BEGIN / COMMIT are the transaction.
+            call, sqlite3_conn = self._in_thread
+            return cast(list[bool], await call(_write_in_thread, sqlite3_conn, statements(conn.dialect), batch))
+        async with conn.begin():
+            return await write_effects(conn, batch)
 
     async def _flush(self, pending: list[_Waiter]) -> None:
         batch = [e for e, _ in pending]
-        conn: AsyncConnection | None = None
         try:
-            conn = await self._connection()
-            async with conn.begin():
-                applied = await write_effects(conn, batch)
+            applied = await self._write(batch)
         except Exception as exc:  # the database refused the batch: every waiter learns it
             log.exception("batch write failed", extra={"batch": len(batch)})
-            if conn is not None:
-                await self._close(conn, broken=True)  # the next batch starts on a fresh connection
+            await self._close(broken=True)  # the next batch starts on a fresh connection
             for _, fut in pending:
                 if not fut.done():
                     fut.set_exception(exc)
             return
-        self._idle.append(conn)
         if self._checkpointer is not None:
             self._checkpointer.written(len(batch))
         stats = self.stats
