@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from bot.context import Services
+from bot.contributions import Contributions
 from bot.events import Event
 from bot.i18n import Catalogs
 from bot.identity import Identities
@@ -29,7 +30,7 @@ from bot.outbox.sender import OutboxSender, SenderOptions
 from bot.pipeline import Outcome, Pipeline
 from bot.ports import Adapter
 from bot.router import Router
-from bot.scheduler import Scheduler
+from bot.scheduler import HOURLY, Scheduler
 from bot.store.db import create_engine, session_factory
 from bot.store.uow import UnitOfWork
 from bot.store.writer import BatchWriter
@@ -37,7 +38,8 @@ from bot.store.writer import BatchWriter
 log = logging.getLogger("agora.app")
 
 FEATURES: tuple[str, ...] = ("help", "language", "welcome", "link", "faq",
-                               "onboarding", "referrals", "directory", "sectors", "funnel")
+                               "onboarding", "referrals", "directory", "sectors", "funnel",
+                               "peer_help", "nudges", "facilitator")
 
 
 def build_router(services: Services) -> Router:
@@ -179,6 +181,7 @@ def build_app(settings: Settings, *, clock: Clock | None = None, adapters: Seque
     by_platform = {a.platform: a for a in chosen}
     sender = OutboxSender(engine, by_platform, clock, options, on_unreachable=DmFallback(engine, catalogs, clock))
     writer.on_outbox_written.append(sender.poke)
-    scheduler = Scheduler(sessions, clock, sink=pipeline.process)
+    ticks = (HOURLY, *Contributions.of(services).ticks)  # features add their timers in their setup
+    scheduler = Scheduler(sessions, clock, sink=pipeline.process, ticks=ticks)
     return App(settings=settings, engine=engine, services=services, router=router, pipeline=pipeline,
                writer=writer, sender=sender, scheduler=scheduler, adapters=by_platform)

@@ -1,4 +1,5 @@
-"""Translations: every user-facing string comes from a catalog (locales/fr.json, locales/en.json).
+"""Translations: every user-facing string comes from a catalog (locales/fr.json, locales/en.json, plus one file
+per feature, locales/<feature>.<lang>.json, so features keep their sentences next to each other).
 
 Handlers never hold literal sentences; they call `ctx.t("key", name=...)`. A test checks that both catalogs
 have the same keys and the same placeholders.
@@ -29,7 +30,15 @@ class Catalogs:
         self._cat: dict[str, dict[str, str]] = {}
         pkg = resources.files("bot.i18n") / "locales"
         for lang in SUPPORTED:
-            self._cat[lang] = json.loads((pkg / f"{lang}.json").read_text(encoding="utf-8"))
+            merged: dict[str, str] = json.loads((pkg / f"{lang}.json").read_text(encoding="utf-8"))
+            for item in sorted(pkg.iterdir(), key=lambda entry: entry.name):
+                if item.name.endswith(f".{lang}.json"):
+                    part: dict[str, str] = json.loads(item.read_text(encoding="utf-8"))
+                    clash = set(part) & set(merged)
+                    if clash:  # a key defined twice would silently win or lose: refuse at start-up
+                        raise ValueError(f"{item.name} redefines {sorted(clash)[:3]}")
+                    merged.update(part)
+            self._cat[lang] = merged
         for lang, entries in (extra or {}).items():
             self._cat.setdefault(lang, {}).update(entries)
 

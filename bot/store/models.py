@@ -240,3 +240,4 @@ class LinkCode(Base):
 
 from bot.store import faq_models as _faq_models  # noqa: E402, F401
 from bot.store import profile_models as _profile_models  # noqa: E402, F401
+from bot.store import settings_models as _settings_models  # noqa: E402, F401
