@@ -2,7 +2,8 @@
 retention costs. Each key is declared once here with its type, bounds and default, so a value read by a feature
 is always valid and a facilitator typing a bad value gets a precise message instead of a broken job.
 
-Values live in the `community_settings` table (one row per changed key); a missing row means the default.
+Values live in the `community_settings` table (one row per community, one column per key: `nudge.day` is
+column `nudge_day`); a missing row or a NULL means the default.
 The community's language and time zone are columns of `communities` and are not repeated here.
 """
 
@@ -14,10 +15,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.store.settings_models import CommunitySetting
+from bot.store.settings_models import CommunitySettingsRow
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _WEEKDAY_ALIASES = {
@@ -125,31 +125,32 @@ class CommunitySettings:
         return key not in self.values
 
 
+def column(key: str) -> str:
+    """The column of `community_settings` that holds `key`."""
+    return key.replace(".", "_")
+
+
 async def load(session: AsyncSession, community_id: int) -> CommunitySettings:
-    rows = await session.execute(select(CommunitySetting.key, CommunitySetting.value)
-                                 .where(CommunitySetting.community_id == community_id))
+    row = await session.get(CommunitySettingsRow, community_id)
     stored: dict[str, Any] = {}
-    for key, value in rows:
-        spec = SPEC_BY_KEY.get(key)
-        if spec is None:
-            continue  # a key retired by a newer version: ignored, never fatal
-        try:
-            stored[key] = parse(key, str(value))
-        except InvalidSetting:
-            continue  # a stored value that no longer fits: the default applies
+    if row is not None:
+        for spec in SPECS:
+            value = getattr(row, column(spec.key))
+            if value is not None:
+                stored[spec.key] = value
     return CommunitySettings(stored)
 
 
 async def store(session: AsyncSession, community_id: int, key: str, value: Any, now: datetime,
                 actor_member_id: int | None = None) -> None:
-    """Write an already-parsed value (use `parse` first). Inside the caller's transaction."""
+    """Write an already-parsed value (use `parse` first; None restores the default). Inside the caller's
+    transaction."""
     if key not in SPEC_BY_KEY:
         raise InvalidSetting(key, "settings.unknown_key")
-    row = await session.get(CommunitySetting, (community_id, key))
+    row = await session.get(CommunitySettingsRow, community_id)
     if row is None:
-        session.add(CommunitySetting(community_id=community_id, key=key, value=value, updated_at=now,
-                                     updated_by=actor_member_id))
-    else:
-        row.value = value
-        row.updated_at = now
-        row.updated_by = actor_member_id
+        row = CommunitySettingsRow(community_id=community_id, updated_at=now)
+        session.add(row)
+    setattr(row, column(key), value)
+    row.updated_at = now
+    row.updated_by = actor_member_id

@@ -1,5 +1,7 @@
-"""The community's own settings (issue 06/07): one row per key a facilitator changed, the value as JSON.
-Keys, types, bounds and defaults are declared in bot.community_settings; a missing row means the default.
+"""The community's own settings (issues 05-07): one row per community, one typed column per setting, so that a
+job reads them with a plain query and the database refuses nonsense. A missing row, or a NULL column, means the
+default declared in bot.community_settings (defaults stay in code: changing one changes it for every community
+that never chose).
 
 Imported at the end of bot.store.models so that Base.metadata (and the migrations test) sees the table.
 """
@@ -7,18 +9,30 @@ Imported at the end of bot.store.models so that Base.metadata (and the migration
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
-from sqlalchemy import JSON, BigInteger, ForeignKey, String
+from sqlalchemy import BigInteger, Float, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bot.store.models import Base
 
 
-class CommunitySetting(Base):
+class CommunitySettingsRow(Base):
     __tablename__ = "community_settings"
     community_id: Mapped[int] = mapped_column(ForeignKey("communities.id", ondelete="CASCADE"), primary_key=True)
-    key: Mapped[str] = mapped_column(String(64), primary_key=True)
-    value: Mapped[Any] = mapped_column(JSON)
+    nudge_day: Mapped[str | None] = mapped_column(String(3))
+    nudge_time: Mapped[str | None] = mapped_column(String(5))
+    nudge_inactive_days: Mapped[int | None] = mapped_column(Integer)
+    nudge_newcomer_days: Mapped[int | None] = mapped_column(Integer)
+    nudge_window_days: Mapped[int | None] = mapped_column(Integer)
+    nudge_max_unanswered: Mapped[int | None] = mapped_column(Integer)
+    nudge_holdout_share: Mapped[float | None] = mapped_column(Float)
+    help_claim_timeout_hours: Mapped[float | None] = mapped_column(Float)
+    help_rounds: Mapped[int | None] = mapped_column(Integer)
+    help_experts_per_round: Mapped[int | None] = mapped_column(Integer)
+    help_expert_cap: Mapped[int | None] = mapped_column(Integer)
+    help_checkin_days: Mapped[int | None] = mapped_column(Integer)
+    retention_cost_kept: Mapped[float | None] = mapped_column(Float)
+    retention_cost_recruited: Mapped[float | None] = mapped_column(Float)
+    broadcast_max_reminders: Mapped[int | None] = mapped_column(Integer)
     updated_at: Mapped[datetime]
     updated_by: Mapped[int | None] = mapped_column(BigInteger)
