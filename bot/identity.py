@@ -89,6 +89,9 @@ class Identities:
         self._workspaces = _TTLCache(10_000, ttl, clock)
         self._communities = _TTLCache(1_000, ttl, clock)
         self._locks: dict[Any, asyncio.Lock] = {}
+        # Which cached accounts belong to a member: a change made on one platform (language, role, a link)
+        # must not leave the member's other accounts answering with the old value until the cache expires.
+        self._keys_of: dict[int, set[Any]] = {}
         # Cache misses read the store (a session, two queries): a burst of them (a restart under load) is
         # CPU-bound, and letting all of them in at once only adds connections and thread switches. A few
         # at a time serve the burst as fast and bound its tail (bench/pipeline.py, warmup phase).
@@ -97,7 +100,13 @@ class Identities:
     def forget(self, platform: str, workspace: str, user: str) -> None:
         self._members.drop((platform, workspace, user))
 
+    def forget_member(self, member_id: int) -> None:
+        """Drop every cached account of `member_id` (all platforms): their next event reads the store."""
+        for key in self._keys_of.pop(member_id, ()):
+            self._members.drop(key)
+
     def forget_all(self) -> None:
+        self._keys_of.clear()
         self._members.clear()
         self._workspaces.clear()
         self._communities.clear()
@@ -156,6 +165,9 @@ class Identities:
                     continue
         if info is not None:
             self._members.put(key, info)
+            if len(self._keys_of) > 200_000:  # evicted members leave stale index entries: start afresh
+                self._keys_of.clear()
+            self._keys_of.setdefault(info.id, set()).add(key)
         return info
 
     async def _load_or_create(self, event: Event, workspace_id: int, community_id: int) -> MemberInfo | None:

@@ -32,11 +32,7 @@ async def _set(ctx: Context, locale: str) -> None:
     assert ctx.member is not None
     uow = await ctx.uow()
     await uow.members(ctx.community_id).set_fields(ctx.member.id, locale=locale)
-    event = ctx.event
-    identities = ctx.services.identities
-    ctx.on_commit.append(
-        lambda: identities.update_cached(event.platform, event.ref.workspace_id, event.sender.user_id,
-                                         locale=locale)
-    )
+    identities, member_id = ctx.services.identities, ctx.member.id
+    ctx.on_commit.append(lambda: identities.forget_member(member_id))  # every platform of this member
     ctx.set_locale(locale)
     ctx.say("language.set")

@@ -162,9 +162,9 @@ def _follow_locale(ctx: Context, env: Env) -> None:
     if env.locale == ctx.locale:
         return
     ctx.set_locale(env.locale)
-    identities, event, locale = ctx.services.identities, ctx.event, env.locale
-    ctx.on_commit.append(lambda: identities.update_cached(event.platform, event.ref.workspace_id,
-                                                          event.sender.user_id, locale=locale))
+    if ctx.member is not None:
+        identities, member_id = ctx.services.identities, ctx.member.id
+        ctx.on_commit.append(lambda: identities.forget_member(member_id))  # on all of the member's platforms
 
 
 async def _finish(ctx: Context, env: Env) -> None:
