@@ -33,6 +33,7 @@ from telegram import Update
 from telegram.error import ChatMigrated, TelegramError
 from telegram.ext import Application, ApplicationBuilder, ContextTypes, TypeHandler
 
+from adapters.telegram_bot.admins import GroupAdmins
 from adapters.telegram_bot.inbound import PLATFORM, BotIdentity, translate
 from adapters.telegram_bot.outbound import outgoing, send_error
 from adapters.telegram_bot.polling import UpdatesRequest
@@ -97,6 +98,7 @@ class TelegramAdapter:
         self._sink: EventSink | None = None
         self._tasks: set[asyncio.Task[None]] = set()
         self._open = False
+        self._admins = GroupAdmins(self._group_admins, self._clock.monotonic)
 
     @property
     def webhook(self) -> bool:
@@ -221,10 +223,16 @@ class TelegramAdapter:
             await self._answer(query)
         for event in events:
             try:
-                await sink(event)
+                await sink(await self._admins.flag(event))
             except Exception as exc:  # the core logs the details; this update is over, the next ones are not
                 log.warning("telegram event failed", extra={"event_id": event.event_id,
                                                             "error": type(exc).__name__})
+
+    async def _group_admins(self, chat_id: int) -> set[str]:
+        if self._app is None:
+            return set()
+        members = await self._app.bot.get_chat_administrators(chat_id)
+        return {str(member.user.id) for member in members}
 
     async def _answer(self, query_id: str) -> None:
         """answerCallbackQuery: stops the button's spinner. The handler's reply comes as a message."""

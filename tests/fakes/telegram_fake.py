@@ -95,6 +95,7 @@ class FakeTelegram:
         self.webhook_secret: str | None = None
         self.allowed_updates: list[str] | None = None
         self.faults = Faults()
+        self.admins: dict[int, list[int]] = {}  # group chat id -> its administrators' user ids
         self._pending: list[dict[str, Any]] = []  # not yet confirmed by a getUpdates offset
         self._again: list[dict[str, Any]] = []  # re-deliveries, served once whatever the offset
         self._arrived = asyncio.Event()
@@ -269,6 +270,17 @@ class FakeTelegram:
         if params.get("message_thread_id"):
             result.update(message_thread_id=int(params["message_thread_id"]), is_topic_message=True)
         return _ok(result)
+
+    async def _m_getChatAdministrators(self, params: dict[str, Any]) -> web.Response:
+        chat_id = int(params["chat_id"])
+        if chat_id > 0:
+            return _error(400, "Bad Request: there are no administrators in the private chat")
+        return _ok([{"status": "administrator", "user": {"id": user, "is_bot": False, "first_name": f"A{user}"},
+                     "can_be_edited": False, "is_anonymous": False, "can_manage_chat": True,
+                     "can_delete_messages": True, "can_manage_video_chats": True, "can_restrict_members": True,
+                     "can_promote_members": False, "can_change_info": True, "can_invite_users": True,
+                     "can_post_stories": False, "can_edit_stories": False, "can_delete_stories": False}
+                    for user in self.admins.get(chat_id, [])])
 
     async def _m_answerCallbackQuery(self, params: dict[str, Any]) -> web.Response:
         query_id = str(params.get("callback_query_id"))
