@@ -32,6 +32,17 @@ class Button:
 
 
 @dataclass(frozen=True, slots=True)
+class Attachment:
+    """A file sent with a message (a chart, a CSV export). The bytes stay on disk at `path` (under
+    AGORA_DATA_DIR), so the outbox row holds only this reference. Platforms whose Capabilities say no `files`
+    get the name and path in the text instead (bot.outbox.render)."""
+
+    name: str
+    path: str
+    media_type: str = "application/octet-stream"
+
+
+@dataclass(frozen=True, slots=True)
 class Reply:
     """One message to send. `text` is neutral markup (see bot.markup)."""
 
@@ -39,6 +50,7 @@ class Reply:
     buttons: tuple[Button, ...] = ()
     visibility: Visibility = Visibility.CHANNEL
     target: ConversationRef | None = None  # None: answer where the event came from
+    attachments: tuple[Attachment, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,6 +79,7 @@ class OutboundMessage:
     attempts: int = 0
     in_reply_to: str | None = None  # the platform event id this answers (e.g. a Discord interaction)
     member_id: int | None = None
+    attachments: tuple[Attachment, ...] = ()  # only for platforms whose Capabilities have `files`
 
 
 def encode_action(action: str, value: str) -> str:

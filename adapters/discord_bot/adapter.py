@@ -57,7 +57,7 @@ class DiscordAdapter:
     # Discord allows 50 requests/s per bot: 40 messages/s leaves room for deferrals and DM opens. Per channel
     # it allows 5 messages per 5 s; discord.py also waits on each route's bucket (X-RateLimit headers), so
     # the outbox only spaces a channel's messages a little instead of holding every reply back a second.
-    capabilities = Capabilities(buttons=True, ephemeral=True, threads=True, dm=True, max_text=2000,
+    capabilities = Capabilities(buttons=True, ephemeral=True, threads=True, dm=True, files=True, max_text=2000,
                                 rate_per_second=40.0, per_channel_interval=0.2)
     deliver_inline = False
 

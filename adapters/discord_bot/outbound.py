@@ -7,6 +7,8 @@ Where a message goes:
 - a DM, or an ephemeral reply with no live interaction to answer, goes to the member's DM channel (opened with
   POST /users/@me/channels once, then remembered);
 - anything else to POST /channels/{thread or channel}/messages.
+Files (a chart, CSV exports) go in the same call as multipart form data (`payload_json` plus `files[n]`),
+read from the path the core wrote them to.
 Every message says `allowed_mentions: {"parse": ["users"]}`: members can be mentioned, never @everyone,
 @here or a role, whatever the text holds.
 
@@ -22,8 +24,10 @@ it: keep the timeout below the lease.
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 from collections import OrderedDict
+from pathlib import Path
 from typing import Any
 
 import discord
@@ -112,12 +116,12 @@ class Outbound:
     async def _followup(self, http: HTTPClient, live: Live, message: OutboundMessage) -> SendResult:
         route = Route("POST", "/webhooks/{webhook_id}/{webhook_token}", webhook_id=live.application_id,
                       webhook_token=live.token)
-        data = await http.request(route, json=payload(message, ephemeral=True))
+        data = await _request(http, route, payload(message, ephemeral=True), message)
         return SendResult(external_id=_id_of(data))
 
     async def _post(self, http: HTTPClient, channel_id: str, message: OutboundMessage) -> SendResult:
         route = Route("POST", "/channels/{channel_id}/messages", channel_id=channel_id)
-        data = await http.request(route, json=payload(message))
+        data = await _request(http, route, payload(message), message)
         return SendResult(external_id=_id_of(data))
 
     async def _dm_channel(self, http: HTTPClient, message: OutboundMessage) -> str:
@@ -134,6 +138,34 @@ class Outbound:
         if len(self._dm_channels) > self._dm_cache_size:
             self._dm_channels.popitem(last=False)
         return channel
+
+
+async def _request(http: HTTPClient, route: Route, body: dict[str, Any], message: OutboundMessage) -> Any:
+    """POST `body` as JSON, or as multipart form data with the message's files."""
+    if not message.attachments:
+        return await http.request(route, json=body)
+    files = _open_files(message)
+    try:
+        body = {**body, "attachments": [{"id": i, "filename": f.filename} for i, f in enumerate(files)]}
+        form: list[dict[str, Any]] = [{"name": "payload_json", "value": json.dumps(body)}]
+        form += [{"name": f"files[{i}]", "value": f.fp, "filename": f.filename,
+                  "content_type": "application/octet-stream"} for i, f in enumerate(files)]
+        return await http.request(route, form=form, files=files)
+    finally:
+        for file in files:
+            file.close()
+
+
+def _open_files(message: OutboundMessage) -> list[discord.File]:
+    files: list[discord.File] = []
+    for attachment in message.attachments:
+        path = Path(attachment.path)
+        if not path.is_file():
+            for opened in files:
+                opened.close()
+            raise PermanentFailure("attachment_missing")
+        files.append(discord.File(path, filename=attachment.name))
+    return files
 
 
 def _id_of(data: Any) -> str | None:

@@ -72,7 +72,7 @@ class SlackAdapter:
 
     platform = "slack"
     # chat.postMessage: about 1 message per second per channel; 429 Retry-After handles the rest.
-    capabilities = Capabilities(buttons=True, ephemeral=True, threads=True, dm=True, files=False,
+    capabilities = Capabilities(buttons=True, ephemeral=True, threads=True, dm=True, files=True,
                                 max_text=3000, rate_per_second=10.0, per_channel_interval=1.0)
     deliver_inline = False
 

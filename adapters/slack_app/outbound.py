@@ -8,11 +8,15 @@
 - EPHEMERAL: `chat.postEphemeral` in the channel, to the member. THREAD and CHANNEL: `chat.postMessage` with
   `thread_ts` when there is a thread (a THREAD answer to a top-level message starts one under it).
 - The text is rendered with bot.markup.to_slack (mass mentions neutralised); buttons are Block Kit actions.
+- Files (a chart, CSV exports) go up with `files_upload_v2` (getUploadURLExternal, the upload, then
+  completeUploadExternal) into the channel, or the member's DM when the message is private (Slack has no
+  ephemeral files); the text is the upload's comment, or a message of its own first when it carries buttons.
 """
 
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 from typing import Any
 
 import aiohttp
@@ -45,6 +49,8 @@ class Outbound:
         channel = message.channel_id
         dm = message.visibility is Visibility.DM or channel is None
         try:
+            if message.attachments:
+                return await self._with_files(message, text, blocks)
             answered = await self._respond(message, text, blocks)
             if answered is not None:
                 return answered
@@ -62,6 +68,34 @@ class Outbound:
             raise api_failure(err, dm=dm) from None
         except NETWORK_ERRORS as err:
             raise TransientFailure(type(err).__name__) from None
+
+    async def _with_files(self, message: OutboundMessage, text: str, blocks: Blocks) -> SendResult:
+        private = message.visibility in (Visibility.DM, Visibility.EPHEMERAL) or message.channel_id is None
+        channel = await self._dm_channel(message) if private else message.channel_id
+        assert channel is not None
+        thread = None if private else self._thread(message)
+        uploads = _uploads(message)
+        first: str | None = None
+        comment: str | None = text
+        if blocks:  # buttons: the message first, the files under it
+            posted = await self._client.chat_postMessage(channel=channel, text=text, blocks=blocks, thread_ts=thread)
+            first, comment = _str(posted.get("ts")), None
+        await self._client.files_upload_v2(file_uploads=uploads, channel=channel, initial_comment=comment,
+                                           thread_ts=thread)
+        return SendResult(first)
+
+    async def _dm_channel(self, message: OutboundMessage) -> str:
+        if not message.user_id:
+            raise PermanentFailure("no_recipient")
+        key = (message.workspace_id, message.user_id)
+        channel = self._conversations.dm_channels.get(key)
+        if channel is None:
+            opened = await self._client.conversations_open(users=message.user_id)
+            channel = _str(_dict(opened.get("channel")).get("id"))
+            if channel is None:
+                raise TransientFailure("conversations_open_without_channel")
+            self._conversations.dm_channels.put(key, channel)
+        return channel
 
     def _thread(self, message: OutboundMessage) -> str | None:
         if message.thread_id is not None:
@@ -116,6 +150,16 @@ class Outbound:
             raise failure
         self._conversations.responders.drop(message.in_reply_to)  # expired or used up: the Web API it is
         return None
+
+
+def _uploads(message: OutboundMessage) -> list[dict[str, Any]]:
+    uploads = []
+    for attachment in message.attachments:
+        path = Path(attachment.path)
+        if not path.is_file():
+            raise PermanentFailure("attachment_missing")
+        uploads.append({"file": str(path), "filename": attachment.name, "title": attachment.name})
+    return uploads
 
 
 def _str(value: Any) -> str | None:

@@ -27,15 +27,17 @@ import asyncio
 import logging
 import secrets
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import Any
 
-from telegram import Update
+from telegram import Message, Update
 from telegram.error import ChatMigrated, TelegramError
 from telegram.ext import Application, ApplicationBuilder, ContextTypes, TypeHandler
 
 from adapters.telegram_bot.admins import GroupAdmins
+from adapters.telegram_bot.files import send_with_files
 from adapters.telegram_bot.inbound import PLATFORM, BotIdentity, translate
-from adapters.telegram_bot.outbound import outgoing, send_error
+from adapters.telegram_bot.outbound import Outgoing, outgoing, send_error
 from adapters.telegram_bot.polling import UpdatesRequest
 from adapters.telegram_bot.sdk_logs import quiet_sdk_logs
 from adapters.telegram_bot.webhook import WebhookReceiver, webhook_endpoint
@@ -71,7 +73,7 @@ class TelegramAdapter:
     """Implements bot.ports.Adapter for Telegram."""
 
     platform = PLATFORM
-    capabilities = Capabilities(buttons=True, ephemeral=False, threads=True, dm=True, max_text=4000,
+    capabilities = Capabilities(buttons=True, ephemeral=False, threads=True, dm=True, files=True, max_text=4000,
                                 rate_per_second=30.0, per_channel_interval=1.0)
     deliver_inline = False
 
@@ -149,12 +151,20 @@ class TelegramAdapter:
         call = outgoing(message)
         try:
             try:
-                sent = await self._app.bot.send_message(**call.kwargs)
+                sent = await self._deliver_call(call, message)
             except ChatMigrated as moved:  # a group became a supergroup: same conversation, new id
-                sent = await self._app.bot.send_message(**{**call.kwargs, "chat_id": moved.new_chat_id})
+                moved_call = replace(call, kwargs={**call.kwargs, "chat_id": moved.new_chat_id})
+                sent = await self._deliver_call(moved_call, message)
         except TelegramError as err:
             raise send_error(err, private=call.private) from err
         return SendResult(external_id=f"{sent.chat_id}:{sent.message_id}")
+
+    async def _deliver_call(self, call: Outgoing, message: OutboundMessage) -> Message:
+        assert self._app is not None
+        if message.attachments:
+            return await send_with_files(self._app.bot, call, message.attachments)
+        sent: Message = await self._app.bot.send_message(**call.kwargs)
+        return sent
 
     def routes(self) -> Sequence[Route]:
         """The webhook path, served by `agora run` (AGORA_HTTP_PORT). Nothing in polling mode."""

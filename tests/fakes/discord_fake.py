@@ -119,6 +119,7 @@ class DiscordFake:
     synced_commands: list[Any] = field(default_factory=list)
     identifies: list[dict[str, Any]] = field(default_factory=list)
     refused_dm_users: set[int] = field(default_factory=set)
+    files: list[tuple[int, str, bytes]] = field(default_factory=list)  # (channel id, file name, bytes) sent
     # Who is in which guild (GET /guilds/{id}/members/{user}); guilds other than G1 are empty but for the bot.
     members: dict[int, set[int]] = field(default_factory=dict)
     other_guilds: list[str] = field(default_factory=list)
@@ -436,11 +437,21 @@ class DiscordFake:
 
     # --- the REST API --------------------------------------------------------------------------------------
     async def _rest(self, request: web.Request) -> web.StreamResponse:
-        raw = await request.read()
-        try:
-            body = json.loads(raw) if raw else None
-        except ValueError:
-            body = None
+        uploaded: list[tuple[str, bytes]] = []
+        if request.content_type == "multipart/form-data":  # a message with files: payload_json + files[n]
+            form = await request.post()
+            body = json.loads(str(form.get("payload_json", "null")))
+            for key, value in form.items():
+                if key.startswith("files[") and isinstance(value, web.FileField):
+                    uploaded.append((value.filename, value.file.read()))
+            if isinstance(body, dict):
+                body["_uploaded"] = uploaded
+        else:
+            raw = await request.read()
+            try:
+                body = json.loads(raw) if raw else None
+            except ValueError:
+                body = None
         path = "/" + request.match_info["tail"]
         response = await self._route(request.method, path.split("/")[1:], body, request)
         self.calls.append(Call(request.method, path, body, response.status, time.monotonic()))
@@ -510,6 +521,11 @@ class DiscordFake:
     def _message(self, cid: int, body: dict[str, Any]) -> dict[str, Any]:
         sent = _message(self.names.new(), cid, body.get("content", ""), self._bot_user())
         sent.update(flags=body.get("flags", 0), components=body.get("components", []))
+        uploaded = body.get("_uploaded") or []
+        sent["attachments"] = [{"id": str(self.names.new()), "filename": name, "size": len(content),
+                                "url": f"{self.api_url}/attachments/{name}", "proxy_url": ""}
+                               for name, content in uploaded]
+        self.files.extend((cid, name, content) for name, content in uploaded)
         return sent
 
     def _callback(self, iid: int, token: str, body: Any, request: web.Request) -> web.Response:

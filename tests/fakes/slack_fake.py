@@ -60,6 +60,8 @@ class SlackFake:
         self.deliveries: list[Delivery] = []
         self.users: dict[str, dict[str, Any]] = {}
         self.refused: dict[str, str] = {}  # user -> the error Slack gives for a DM to them
+        self.uploads: dict[str, dict[str, Any]] = {}  # file id -> filename, announced length, bytes received
+        self.shared: list[dict[str, Any]] = []  # completed uploads: channel, thread, file names, comment
         self.bot_url: str | None = None  # where the bot serves /slack/events
         self.socket_connected = asyncio.Event()
         self._limited, self._retry_after = 0, "1"
@@ -79,6 +81,7 @@ class SlackFake:
         application = web.Application()
         application.router.add_route("*", "/api/{method}", self._api)
         application.router.add_post("/respond/{key}", self._respond)
+        application.router.add_post("/upload/{file_id}", self._upload)
         application.router.add_get("/socket", self._socket)
         self._runner = web.AppRunner(application, access_log=None)
         await self._runner.setup()
@@ -155,6 +158,7 @@ class SlackFake:
         handler = {
             "auth.test": self._auth_test, "users.info": self._users_info, "conversations.open": self._open,
             "chat.postMessage": self._post, "chat.postEphemeral": self._post_ephemeral,
+            "files.getUploadURLExternal": self._upload_url, "files.completeUploadExternal": self._complete,
         }.get(method)
         if handler is None:
             return web.json_response({"ok": False, "error": "unknown_method"})
@@ -183,6 +187,37 @@ class SlackFake:
         kind = "dm" if owner is not None else "thread" if thread else "channel"
         self.sent.append(Sent(kind, channel, thread, owner, str(params.get("text", "")), _action_ids(params)))
         return {"ok": True, "channel": channel, "ts": self.ts()}
+
+    def _upload_url(self, params: dict[str, Any]) -> dict[str, Any]:
+        file_id = f"F{next(self._seq):06d}"
+        self.uploads[file_id] = {"filename": params.get("filename"), "length": int(params.get("length", 0)),
+                                 "content": None}
+        return {"ok": True, "upload_url": f"{self.base}/upload/{file_id}", "file_id": file_id}
+
+    async def _upload(self, request: web.Request) -> web.Response:
+        found = self.uploads.get(request.match_info["file_id"])
+        if found is None:
+            return web.Response(status=404, text="unknown upload")
+        found["content"] = await request.read()
+        if len(found["content"]) != found["length"]:
+            return web.Response(status=400, text="length mismatch")
+        return web.Response(text=f"OK - {found['length']}")
+
+    def _complete(self, params: dict[str, Any]) -> dict[str, Any]:
+        listed = params.get("files")
+        items = json.loads(listed) if isinstance(listed, str) else listed or []
+        if not items or any(self.uploads.get(i.get("id"), {}).get("content") is None for i in items):
+            return {"ok": False, "error": "file_upload_incomplete"}
+        channel = str(params.get("channel_id", ""))
+        owner = channel[1:] if channel.startswith("D") else None
+        names = tuple(str(self.uploads[i["id"]]["filename"]) for i in items)
+        self.shared.append({"channel": channel, "thread": params.get("thread_ts"), "files": names,
+                            "comment": params.get("initial_comment"),
+                            "contents": tuple(self.uploads[i["id"]]["content"] for i in items)})
+        if params.get("initial_comment"):
+            kind = "dm" if owner is not None else "thread" if params.get("thread_ts") else "channel"
+            self.sent.append(Sent(kind, channel, params.get("thread_ts"), owner, str(params["initial_comment"])))
+        return {"ok": True, "files": [{"id": i["id"], "title": i.get("title")} for i in items]}
 
     def _post_ephemeral(self, params: dict[str, Any]) -> dict[str, Any]:
         self.sent.append(Sent("ephemeral", str(params.get("channel")), params.get("thread_ts"),

@@ -96,6 +96,7 @@ class FakeTelegram:
         self.allowed_updates: list[str] | None = None
         self.faults = Faults()
         self.admins: dict[int, list[int]] = {}  # group chat id -> its administrators' user ids
+        self.files: list[dict[str, Any]] = []  # every sendDocument/sendPhoto: chat_id, method, filename, content
         self._pending: list[dict[str, Any]] = []  # not yet confirmed by a getUpdates offset
         self._again: list[dict[str, Any]] = []  # re-deliveries, served once whatever the offset
         self._arrived = asyncio.Event()
@@ -271,6 +272,37 @@ class FakeTelegram:
             result.update(message_thread_id=int(params["message_thread_id"]), is_topic_message=True)
         return _ok(result)
 
+    async def _m_sendDocument(self, params: dict[str, Any]) -> web.Response:
+        return self._file("sendDocument", "document", params)
+
+    async def _m_sendPhoto(self, params: dict[str, Any]) -> web.Response:
+        return self._file("sendPhoto", "photo", params)
+
+    def _file(self, method: str, field: str, params: dict[str, Any]) -> web.Response:
+        chat_id = int(params["chat_id"])
+        upload = params.get(field)
+        if not isinstance(upload, tuple):
+            return _error(400, f"Bad Request: there is no {field} in the request")
+        if chat_id in self.faults.refused:
+            return _error(403, "Forbidden: bot can't initiate conversation with a user")
+        filename, content = upload
+        caption = str(params.get("caption", ""))
+        self.files.append({"chat_id": chat_id, "method": method, "filename": filename, "content": content,
+                           "caption": caption})
+        if caption:  # the caption is the message's text: the harness reads it like one
+            self.messages.append({"chat_id": chat_id, "text": caption, "file": filename,
+                                  **{k: params[k] for k in ("reply_markup", "message_thread_id") if k in params}})
+        result: dict[str, Any] = {"message_id": self.message_id(), "date": int(time.time()), "from": self.bot,
+                                  "chat": {"id": chat_id, "type": "private" if chat_id > 0 else "supergroup"},
+                                  "caption": caption}
+        if method == "sendPhoto":
+            result["photo"] = [{"file_id": f"p{len(self.files)}", "file_unique_id": f"u{len(self.files)}",
+                                "width": 800, "height": 600}]
+        else:
+            result["document"] = {"file_id": f"d{len(self.files)}", "file_unique_id": f"u{len(self.files)}",
+                                  "file_name": filename}
+        return _ok(result)
+
     async def _m_getChatAdministrators(self, params: dict[str, Any]) -> web.Response:
         chat_id = int(params["chat_id"])
         if chat_id > 0:
@@ -304,6 +336,9 @@ async def _params(request: web.Request) -> dict[str, Any]:
     form = await request.post()
     params: dict[str, Any] = {}
     for key, value in form.items():
+        if isinstance(value, web.FileField):  # an upload: (file name, bytes)
+            params[key] = (value.filename, value.file.read())
+            continue
         text = value if isinstance(value, str) else str(value)
         params[key] = json.loads(text) if key in JSON_PARAMS else text
     return params
