@@ -142,10 +142,21 @@ class Router:
     def _command_route(self, name: str, args: str) -> Route | None:
         name = name.lower().lstrip("/")
         sub, _, rest = args.strip().partition(" ")
-        if sub and name in self._groups:
-            found = self._commands.get(f"{name} {sub.lower()}")
+        if name in self._groups and name not in self._commands:
+            found = self._commands.get(f"{name} {sub.lower()}") if sub else None
             if found is not None:
                 return Route(found.handler, role=found.role, command=found.name, args=rest.strip())
+            # `/agora help`, `/agora` alone, `/agora link ...`: the group word is optional, as it is on the
+            # platforms whose adapters strip it (Slack, Discord: `/agora stats` arrives as `stats`).
+            if not sub:
+                sub = "help"
+            if sub.lower() not in self._groups:
+                return self._command_route(sub, rest)
+        if name not in self._commands and name not in self._groups:
+            for group in sorted(self._groups):  # `stats` from Slack or Discord is `agora stats`
+                found = self._commands.get(f"{group} {name}")
+                if found is not None:
+                    return Route(found.handler, role=found.role, command=found.name, args=args.strip())
         spec = self._commands.get(name)
         if spec is None:
             if self._unknown_command is None:

@@ -155,18 +155,16 @@ class Inbound:
 
 
 def command_line(data: Any) -> tuple[str, str]:
-    """`/agora command:<c> args:<a>` -> (c, a); a bare `/agora` -> help; `/help` and `/aide` -> themselves.
-    A command option with several words ("link ABC123") counts its first word as the command."""
+    """`/agora command:<c> args:<a>` -> ("agora", "c a"), read by the core's router as the group's `agora c`
+    when there is one (`agora faq`, `agora stats`) and as `c` otherwise; a bare `/agora` -> ("agora", "")
+    (help); `/help` and `/aide` -> themselves."""
     name = str(data.get("name") or "")
     options = {str(o.get("name")): o.get("value") for o in data.get("options") or [] if isinstance(o, dict)}
     if name in BARE_COMMANDS:
         return name, clean_text(str(options.get("args") or "")).strip()
     command = clean_text(str(options.get("command") or "")).strip().lstrip("/")
     args = clean_text(str(options.get("args") or "")).strip()
-    if not command:
-        return "help", args
-    first, _, rest = command.partition(" ")
-    return first, " ".join(part for part in (rest.strip(), args) if part)
+    return name or "agora", " ".join(part for part in (command, args) if part)
 
 
 def _is_admin(author: discord.User | discord.Member) -> bool:

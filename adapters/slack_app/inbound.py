@@ -7,8 +7,9 @@
   two events with two event ids. The `app_mention` delivery is the one handled (it also comes to apps that do
   not read every channel message); the `message` copy of a channel message that mentions the bot is skipped.
   In a DM it is the other way round: the `message.im` delivery is the one handled.
-- `/agora sub args` -> CommandInvoked(sub, args); a bare `/agora` is `help`; another slash command the app
-  defines, `/name args`, is CommandInvoked(name, args).
+- `/agora sub args` -> CommandInvoked("agora", "sub args"): the core's router reads `agora faq add` as the
+  facilitators' `agora faq` and `agora aide` as `aide` (a bare `/agora` is help); another slash command the
+  app defines, `/name args`, is CommandInvoked(name, args).
 - `block_actions` -> ButtonClicked with the clicked element's action_id, which is the core's opaque id.
 
 Event ids are Slack's: the Events API `event_id` (the same on every retry); for commands and clicks, which
@@ -40,7 +41,6 @@ from bot.text import clean_text
 
 PLATFORM = "slack"
 AGORA_COMMAND = "/agora"
-DEFAULT_COMMAND = "help"
 _USER_MENTION = r"<@{user}(?:\|[^>]*)?>"
 
 
@@ -149,9 +149,7 @@ class Inbound:
             return None
         text = clean_text(plain(_str(body.get("text")) or "")).strip()
         if command.lower() == AGORA_COMMAND:
-            parts = text.split(maxsplit=1)
-            name = parts[0] if parts else DEFAULT_COMMAND
-            args = parts[1].strip() if len(parts) > 1 else ""
+            name, args = AGORA_COMMAND.lstrip("/"), text
         else:
             name, args = command.lstrip("/"), text
         trigger = _str(body.get("trigger_id"))

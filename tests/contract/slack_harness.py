@@ -114,10 +114,10 @@ async def started(database_url: str, engine: AsyncEngine, fake: SlackFake,
 
 
 @asynccontextmanager
-async def harness(database_url: str, engine: AsyncEngine) -> AsyncIterator[SlackHarness]:
+async def harness(database_url: str, engine: AsyncEngine, **extra: Any) -> AsyncIterator[SlackHarness]:
     fake = await SlackFake().start()
     try:
-        async with started(database_url, engine, fake) as ready:
+        async with started(database_url, engine, fake, **extra) as ready:
             yield ready
     finally:
         await fake.stop()
