@@ -6,6 +6,7 @@ plug in without touching the others.
     agora demo [--as NAME]                               the same, with a seeded demo association
     agora run                                            every configured platform, /healthz, the scheduler
     agora eval faq --faqs F --queries Q [--predictions OUT]   the live FAQ engine on labelled files
+    agora eval routing --sectors S --questions Q [--predictions OUT]   the live sector classifier
     agora sectors import FILE [--community SLUG]         the sector taxonomy from a YAML file
     agora faq export [--community SLUG] [--format F] [--output FILE]   the whole FAQ of a community
 """

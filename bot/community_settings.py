@@ -59,6 +59,8 @@ SPECS: tuple[SettingSpec, ...] = (
     SettingSpec("retention.cost_recruited", "float", 9.0, 0, 1_000_000),
     # Broadcasts (issue 07)
     SettingSpec("broadcast.max_reminders", "int", 1, 0, 5),
+    # Hours after a broadcast (or its last reminder) before the automatic reminder; 0: only `remind` by hand.
+    SettingSpec("broadcast.remind_after_hours", "float", 24.0, 0, 720),
 )
 SPEC_BY_KEY: Mapping[str, SettingSpec] = {spec.key: spec for spec in SPECS}
 

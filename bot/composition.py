@@ -25,6 +25,7 @@ from bot.middleware.errors import handle_errors
 from bot.middleware.identity import resolve_identity
 from bot.middleware.locale import choose_locale
 from bot.middleware.permissions import check_permissions, route
+from bot.nudges.campaign import NudgeCampaign
 from bot.outbox.fallback import DmFallback
 from bot.outbox.sender import OutboxSender, SenderOptions
 from bot.pipeline import Outcome, Pipeline
@@ -131,7 +132,7 @@ class App:
             except Exception:
                 log.exception("adapter stop failed", extra={"platform": adapter.platform})
         await self.writer.stop()
-        self.scheduler.stop()
+        await self.scheduler.aclose()  # waits for a job in flight rather than cancelling it
         await self.engine.dispose()
         self._started = False
 
@@ -182,6 +183,9 @@ def build_app(settings: Settings, *, clock: Clock | None = None, adapters: Seque
     sender = OutboxSender(engine, by_platform, clock, options, on_unreachable=DmFallback(engine, catalogs, clock))
     writer.on_outbox_written.append(sender.poke)
     ticks = (HOURLY, *Contributions.of(services).ticks)  # features add their timers in their setup
-    scheduler = Scheduler(sessions, clock, sink=pipeline.process, ticks=ticks)
+    nudges = NudgeCampaign.of(services)  # the weekly job (issue 06); its messages wake the sender
+    nudges.on_written.append(sender.poke)
+    scheduler = Scheduler(sessions, clock, sink=pipeline.process, ticks=ticks, weekly=(nudges,),
+                          holder=nudges.holder)
     return App(settings=settings, engine=engine, services=services, router=router, pipeline=pipeline,
                writer=writer, sender=sender, scheduler=scheduler, adapters=by_platform)

@@ -66,6 +66,10 @@ class Settings(BaseSettings):
     telegram_webhook_secret: SecretStr | None = Field(default=None, alias="TELEGRAM_WEBHOOK_SECRET")
     discord_public_key: str | None = Field(default=None, alias="DISCORD_PUBLIC_KEY")
 
+    # Where files the bot makes are kept (CSV exports, charts): sent as files where the platform can, else
+    # their paths are given to the facilitator.
+    data_dir: str = Field(default="agora-data", alias="AGORA_DATA_DIR")
+
     openai_api_key: SecretStr | None = Field(default=None, alias="OPENAI_API_KEY")
     openai_base_url: str | None = Field(default=None, alias="OPENAI_BASE_URL")
 

@@ -26,12 +26,22 @@ def pytest_report_header(config: pytest.Config) -> str:
 
 @pytest.fixture(scope="session")
 def pg_schema_ready() -> bool:
-    """On PostgreSQL, build the schema once per session from the migrations."""
+    """On PostgreSQL, build the schema once per session from the migrations, on an empty schema: whatever an
+    earlier run (of another branch, or killed half-way) left there is dropped first."""
     if not ON_PG:
         return False
-    from bot.store.migrate import downgrade, upgrade
+    import asyncio
 
-    downgrade(PG_URL, "base")
+    from bot.store.migrate import upgrade
+
+    async def wipe() -> None:
+        eng = create_engine(normalise_url(PG_URL))
+        async with eng.begin() as conn:
+            await conn.execute(text("DROP SCHEMA public CASCADE"))
+            await conn.execute(text("CREATE SCHEMA public"))
+        await eng.dispose()
+
+    asyncio.run(wipe())
     upgrade(PG_URL)
     return True
 

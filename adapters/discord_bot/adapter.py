@@ -147,6 +147,11 @@ class DiscordAdapter:
         if self._inbound is not None:
             self._spawn(self._inbound.member_joined(member), f"join:{member.id}")
 
+    async def on_reaction(self, payload: discord.RawReactionActionEvent) -> None:
+        if self._inbound is not None:
+            key = f"react:{payload.message_id}:{payload.user_id}:{payload.emoji}"
+            self._spawn(self._inbound.reaction(payload), key)
+
     async def on_interaction(self, interaction: discord.Interaction[discord.Client]) -> None:
         try:
             incoming = Incoming.from_gateway(interaction)

@@ -39,10 +39,10 @@ def configure_endpoints(api_url: str | None, gateway_url: str | None) -> None:
 
 
 def intents() -> discord.Intents:
-    """Guilds (the workspaces), members (joins; privileged), guild and DM messages, and message content
-    (privileged: needed to read what members write to the bot)."""
+    """Guilds (the workspaces), members (joins; privileged), guild and DM messages, message content
+    (privileged: needed to read what members write to the bot), and reactions (activity, for the nudges)."""
     return discord.Intents(guilds=True, members=True, guild_messages=True, dm_messages=True,
-                           message_content=True)
+                           message_content=True, guild_reactions=True, dm_reactions=True)
 
 
 class _LogGuard(logging.Filter):
@@ -122,6 +122,8 @@ class Hooks(Protocol):
 
     async def on_interaction(self, interaction: discord.Interaction[discord.Client]) -> None: ...
 
+    async def on_reaction(self, payload: discord.RawReactionActionEvent) -> None: ...
+
 
 class GatewayClient(discord.Client):
     """A discord.Client that hands what it receives to the adapter's callbacks; nothing else."""
@@ -142,3 +144,6 @@ class GatewayClient(discord.Client):
 
     async def on_interaction(self, interaction: discord.Interaction[discord.Client]) -> None:
         await self.hooks.on_interaction(interaction)
+
+    async def on_raw_reaction_add(self, payload: discord.RawReactionActionEvent) -> None:
+        await self.hooks.on_reaction(payload)

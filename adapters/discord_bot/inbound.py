@@ -28,6 +28,7 @@ from bot.events import (
     Event,
     MemberJoined,
     MessageReceived,
+    ReactionAdded,
     Sender,
 )
 from bot.text import clean_text
@@ -126,6 +127,26 @@ class Inbound:
         sender = Sender(user_id=str(member.id), display_name=member.display_name, is_bot=member.bot)
         return MemberJoined(platform=PLATFORM, event_id=f"join:{guild.id}:{member.id}:{stamp}", ref=ref,
                             sender=sender, ts=self._clock.now())
+
+    async def reaction(self, payload: discord.RawReactionActionEvent) -> ReactionAdded | None:
+        """A reaction: activity only (who and when; the emoji is kept for handlers). The bot's own: None."""
+        if payload.user_id == self._bot_id():
+            return None
+        if payload.guild_id is not None:
+            self.workspaces.saw(payload.user_id, payload.guild_id)
+            workspace = str(payload.guild_id)
+        else:
+            workspace = await self.workspaces.for_dm(payload.user_id)
+        member = payload.member
+        sender = Sender(user_id=str(payload.user_id), display_name=member.display_name if member else "",
+                        is_platform_admin=_is_admin(member) if member else False,
+                        is_bot=bool(member.bot) if member else False)
+        ref = ConversationRef(PLATFORM, workspace, str(payload.channel_id), str(payload.user_id),
+                              is_dm=payload.guild_id is None)
+        event_id = f"react:{payload.message_id}:{payload.user_id}:{payload.emoji}"
+        return ReactionAdded(platform=PLATFORM, event_id=event_id[:128], ref=ref, sender=sender,
+                             ts=self._clock.now(), emoji=clean_text(str(payload.emoji), limit=64),
+                             message_id=str(payload.message_id))
 
     async def interaction(self, incoming: Incoming) -> Event | None:
         """A command or a button press; None for the other kinds (autocomplete, modals...)."""

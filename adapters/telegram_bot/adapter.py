@@ -51,8 +51,9 @@ from bot.replies import OutboundMessage
 log = logging.getLogger("agora.telegram")
 
 DEFAULT_API_URL = "https://api.telegram.org/bot"
-# The updates Agora uses. Others (edits, reactions, chat_member...) are not even sent to us.
-ALLOWED_UPDATES = ("message", "callback_query")
+# The updates Agora uses. Others (edits, chat_member...) are not even sent to us. Reactions count as activity
+# (Telegram sends them only where the bot is a group administrator).
+ALLOWED_UPDATES = ("message", "callback_query", "message_reaction")
 POLL_TIMEOUT = 25  # seconds a getUpdates long poll may wait on Telegram's side
 
 AnyApplication = Application[Any, Any, Any, Any, Any, Any]

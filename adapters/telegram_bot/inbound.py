@@ -17,7 +17,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 
-from telegram import CallbackQuery, Chat, Message, MessageEntity, Update, User
+from telegram import CallbackQuery, Chat, Message, MessageEntity, MessageReactionUpdated, Update, User
 
 from bot.events import (
     ButtonClicked,
@@ -27,6 +27,7 @@ from bot.events import (
     MemberJoined,
     MemberLeft,
     MessageReceived,
+    ReactionAdded,
     Sender,
 )
 from bot.text import clean_text
@@ -59,6 +60,9 @@ def translate(update: Update, me: BotIdentity, now: datetime) -> list[Event]:
     if update.callback_query is not None:
         button = _button(update.update_id, update.callback_query, me, now)
         return [button] if button is not None else []
+    if update.message_reaction is not None:
+        reaction = _reaction(update.update_id, update.message_reaction, me, now)
+        return [reaction] if reaction is not None else []
     message = update.message
     if message is None or message.chat.type not in GROUPS | {Chat.PRIVATE}:
         return []
@@ -147,6 +151,21 @@ def _left(update_id: int, message: Message, member: User, me: BotIdentity, now: 
         return []
     ref = ConversationRef(PLATFORM, me.workspace, str(message.chat.id), str(member.id))
     return [MemberLeft(platform=PLATFORM, event_id=str(update_id), ref=ref, sender=sender_of(member), ts=now)]
+
+
+def _reaction(update_id: int, changed: MessageReactionUpdated, me: BotIdentity,
+              now: datetime) -> ReactionAdded | None:
+    """A reaction added (not removed) by a member: activity. Anonymous group admins (no user) are not
+    members of anything, and neither is the bot."""
+    user = changed.user
+    if user is None or user.id == me.id or user.is_bot or not changed.new_reaction:
+        return None
+    kind = changed.new_reaction[-1]
+    emoji = getattr(kind, "emoji", None) or getattr(kind, "type", "")
+    private = changed.chat.type == Chat.PRIVATE
+    ref = ConversationRef(PLATFORM, me.workspace, str(changed.chat.id), str(user.id), is_dm=private)
+    return ReactionAdded(platform=PLATFORM, event_id=str(update_id), ref=ref, sender=sender_of(user), ts=now,
+                         emoji=clean_text(str(emoji), limit=64), message_id=str(changed.message_id))
 
 
 def _button(update_id: int, query: CallbackQuery, me: BotIdentity, now: datetime) -> ButtonClicked | None:

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.config import Settings
+from bot.peer_help.eval_cli import add_routing_eval
 
 
 def add_faq_eval(actions: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -32,7 +33,8 @@ def add_faq_eval(actions: argparse._SubParsersAction[argparse.ArgumentParser]) -
 
 
 # One function per evaluation, each adding its `agora eval <name>` subcommand (routing joins here).
-EVAL_COMMANDS: tuple[Callable[[argparse._SubParsersAction[argparse.ArgumentParser]], None], ...] = (add_faq_eval,)
+EVAL_COMMANDS: tuple[Callable[[argparse._SubParsersAction[argparse.ArgumentParser]], None], ...] = (
+    add_faq_eval, add_routing_eval)
 
 
 def add_eval_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

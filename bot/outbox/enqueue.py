@@ -73,5 +73,7 @@ def outbox_rows(
             "next_attempt_at": now,
             "created_at": now,
             "in_reply_to": event_id if reply.target is None else None,
+            "attachments": [{"name": a.name, "path": a.path, "media_type": a.media_type}
+                            for a in reply.attachments] or None,
         })
     return rows, actions

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from bot.ports import Capabilities
-from bot.replies import OutboundButton, OutboundMessage, Visibility
+from bot.replies import Attachment, OutboundButton, OutboundMessage, Visibility
 
 
 def to_message(row: Any, caps: Capabilities) -> OutboundMessage:
@@ -17,6 +17,11 @@ def to_message(row: Any, caps: Capabilities) -> OutboundMessage:
         lines = [f"{i}. {b.label}" for i, b in enumerate(buttons, start=1)]
         text = text + "\n\n" + "\n".join(lines)
         buttons = ()
+    files = tuple(Attachment(f["name"], f["path"], f.get("media_type", "application/octet-stream"))
+                  for f in getattr(row, "attachments", None) or [])
+    if files and not caps.files:  # the visible fallback: where the file was written
+        text = text + "\n\n" + "\n".join(f"📎 {f.name}: `{f.path}`" for f in files)
+        files = ()
     if len(text) > caps.max_text:
         text = text[: caps.max_text - 1] + "…"
     return OutboundMessage(
@@ -33,4 +38,5 @@ def to_message(row: Any, caps: Capabilities) -> OutboundMessage:
         attempts=row.attempts,
         in_reply_to=getattr(row, "in_reply_to", None),
         member_id=row.member_id,
+        attachments=files,
     )

@@ -183,6 +183,9 @@ class Outbox(Base):
     external_id: Mapped[str | None] = mapped_column(String(64))
     # The platform event this message answers (a Discord interaction, say): adapters use it to reply in place.
     in_reply_to: Mapped[str | None] = mapped_column(String(128))
+    # Files sent with the message (a chart, CSV exports): [{"name", "path", "media_type"}], kept on disk under
+    # AGORA_DATA_DIR; platforms that cannot show files get their paths in the text (bot.outbox.render).
+    attachments: Mapped[list[dict[str, str]] | None] = mapped_column(JSON)
     created_at: Mapped[datetime]
     sent_at: Mapped[datetime | None]
 
@@ -238,6 +241,9 @@ class LinkCode(Base):
     used_at: Mapped[datetime | None]
 
 
+from bot.store import facilitator_models as _facilitator_models  # noqa: E402, F401
 from bot.store import faq_models as _faq_models  # noqa: E402, F401
+from bot.store import nudge_models as _nudge_models  # noqa: E402, F401
+from bot.store import peer_help_models as _peer_help_models  # noqa: E402, F401
 from bot.store import profile_models as _profile_models  # noqa: E402, F401
 from bot.store import settings_models as _settings_models  # noqa: E402, F401

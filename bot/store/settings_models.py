@@ -34,5 +34,6 @@ class CommunitySettingsRow(Base):
     retention_cost_kept: Mapped[float | None] = mapped_column(Float)
     retention_cost_recruited: Mapped[float | None] = mapped_column(Float)
     broadcast_max_reminders: Mapped[int | None] = mapped_column(Integer)
+    broadcast_remind_after_hours: Mapped[float | None] = mapped_column(Float)
     updated_at: Mapped[datetime]
     updated_by: Mapped[int | None] = mapped_column(BigInteger)

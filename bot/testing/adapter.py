@@ -35,7 +35,7 @@ class TestAdapter:
 
     platform: str = "test"
     capabilities: Capabilities = field(default_factory=lambda: Capabilities(
-        buttons=True, ephemeral=True, threads=True, rate_per_second=100_000.0))
+        buttons=True, ephemeral=True, threads=True, files=True, rate_per_second=100_000.0))
     deliver_inline: bool = True
     sent: list[Delivered] = field(default_factory=list)
     failures: list[SendError] = field(default_factory=list)

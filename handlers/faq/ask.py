@@ -1,8 +1,10 @@
 """Members asking: `ask`/`faq <question>`, any free text in a DM or addressed to the bot, and (opt-in, per
 channel) questions spotted in a channel, answered only above the stricter channel confidence.
 
-An answer comes with "Did this help?" [Yes] / [No, ask a member]. When the engine abstains, the member hears
-so plainly (except in channels, where the bot says nothing) and the question is recorded as a knowledge gap.
+An answer comes with "Did this help?" [Yes] / [No, ask a member]. When the engine abstains, the question is
+recorded as a knowledge gap and (except in channels, where the bot says nothing) the member hears so plainly;
+for `ask <question>`, and for a DM that reads like a question, a help request to the members is opened at once
+(peer help proposes the sector, the member confirms), otherwise an [Ask a member] button offers it.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from bot.faq.text import fold
 from bot.markup import user_text
 from bot.replies import Button
 from bot.router import Router
+from handlers.faq.feedback import hand_off
 
 # Looks like a question: a question mark, or a question word at the start (French or English).
 _QUESTION = re.compile(
@@ -37,7 +40,7 @@ def setup(router: Router, services: Services, service: FaqService) -> None:
         if not fold(question):
             ctx.say("faq.ask.usage")
             return
-        await answer_question(ctx, service, question, strict=False)
+        await answer_question(ctx, service, question, strict=False, hand_over=True)
 
     def addressed(ctx: Context, text: str) -> bool:
         event = ctx.event
@@ -46,7 +49,7 @@ def setup(router: Router, services: Services, service: FaqService) -> None:
     def spotted(ctx: Context, text: str) -> bool:
         event = ctx.event
         return (isinstance(event, MessageReceived) and not event.ref.is_dm and not event.mentions_bot
-                and len(text) <= MAX_QUESTION and bool(_QUESTION.search(fold(text))))
+                and len(text) <= MAX_QUESTION and is_question(text))
 
     # Last among free-text intents: conversations in progress (onboarding answers...) come first.
     @router.text(addressed, priority=900)
@@ -56,7 +59,7 @@ def setup(router: Router, services: Services, service: FaqService) -> None:
         if not fold(text):
             ctx.say("help.not_understood")
             return
-        await answer_question(ctx, service, text, strict=False)
+        await answer_question(ctx, service, text, strict=False, hand_over=looks_like_a_question(text))
 
     @router.text(spotted, priority=950)
     async def on_spotted(ctx: Context) -> None:
@@ -68,9 +71,20 @@ def setup(router: Router, services: Services, service: FaqService) -> None:
         await answer_question(ctx, service, ctx.event.text.strip(), strict=True)
 
 
-async def answer_question(ctx: Context, service: FaqService, question: str, *, strict: bool) -> None:
+def is_question(text: str) -> bool:
+    """A question mark at the end (folding drops it, so it is looked for first) or a question word first."""
+    return text.rstrip().endswith(("?", "？", "¿")) or bool(_QUESTION.search(fold(text)))
+
+
+def looks_like_a_question(text: str) -> bool:
+    """A question, or a few words: worth a member's time; "merci" or "ok" is not."""
+    return is_question(text) or len(fold(text).split()) >= 4
+
+
+async def answer_question(ctx: Context, service: FaqService, question: str, *, strict: bool,
+                          hand_over: bool = False) -> None:
     """Answer `question` from the community's FAQ, or record the gap; `strict` is for spotted questions,
-    where silence is the only polite abstention."""
+    where silence is the only polite abstention; `hand_over` opens a help request when the FAQ cannot answer."""
     question = question[:MAX_QUESTION]
     uow = await ctx.uow()
     store = FaqStore(uow.session, ctx.community_id)
@@ -83,6 +97,10 @@ async def answer_question(ctx: Context, service: FaqService, question: str, *, s
         closest = answer.closest.id if answer.closest is not None else None
         await store.record_gap(question, lang=ctx.locale, reason="abstained", member_id=member_id,
                                closest_entry_id=closest, confidence=answer.match.confidence, now=now)
+        if hand_over and callable(ctx.services.extras.get("peer_help.ask")):
+            ctx.say("faq.no_answer.asking")
+            await hand_off(ctx, question)
+            return
         ctx.say("faq.no_answer", buttons=[Button(ctx.t("faq.button.ask_member"), "faq.handoff",
                                                  payload={"q": question[:500]})])
         return

@@ -57,7 +57,7 @@ async def test_polling_mode_clears_any_webhook_and_asks_only_for_what_agora_uses
         await wait_for(h, lambda s: s.user == "U401")
         methods = [c.method for c in h.fake.calls]
         assert methods[:2] == ["getMe", "deleteWebhook"] and "setWebhook" not in methods
-        assert h.fake.allowed_updates == ["message", "callback_query"]
+        assert h.fake.allowed_updates == ["message", "callback_query", "message_reaction"]
     # On stop, PTB confirms what it fetched: a restart would not get the same updates again.
     last = h.fake.calls_to("getUpdates")[-1]
     assert int(last.params["offset"]) == update["update_id"] + 1
@@ -70,7 +70,7 @@ async def test_webhook_mode_registers_the_url_with_its_secret_and_refuses_other_
         assert route[:2] == ("POST", "/telegram/webhook")
         assert h.fake.webhook_url is not None and h.fake.webhook_url.endswith("/telegram/webhook")
         assert h.fake.webhook_secret == "harness-webhook-secret"
-        assert h.fake.allowed_updates == ["message", "callback_query"]
+        assert h.fake.allowed_updates == ["message", "callback_query", "message_reaction"]
         update = h.updates.command("U402", "aide", channel=None)
         assert await h.fake.post_webhook(update, "harness-webhook-secreT") == 403
         assert await h.fake.post_webhook(update, "") == 403

@@ -61,7 +61,8 @@ async def test_agora_run_with_only_telegram_settings_greets_members_who_send_sta
         assert int(fake.messages[1]["chat_id"]) == names.user("Binta")
         assert not {m["text"] for m in fake.messages} & not_a_greeting(), "a greeting, not an apology"
         assert [c.method for c in fake.calls[:2]] == ["getMe", "deleteWebhook"]
-        assert fake.calls_to("getUpdates")[0].params["allowed_updates"] == ["message", "callback_query"]
+        wanted = ["message", "callback_query", "message_reaction"]
+        assert fake.calls_to("getUpdates")[0].params["allowed_updates"] == wanted
 
         proc.send_signal(signal.SIGTERM)
         assert await asyncio.wait_for(proc.wait(), TIMEOUT) == 0, err.read_text()

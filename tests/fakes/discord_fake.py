@@ -316,6 +316,18 @@ class DiscordFake:
         await self.dispatch("MESSAGE_CREATE", data)
         return mid
 
+    async def react(self, user: str, message_id: int, channel: str | None = "C1", emoji: str = "👍") -> None:
+        """MESSAGE_REACTION_ADD: `user` reacts to a message in `channel` (their DM with the bot when None)."""
+        data: dict[str, Any] = {"user_id": str(self.names.id(user)), "message_id": str(message_id),
+                                "emoji": {"id": None, "name": emoji}, "type": 0, "burst": False,
+                                "message_author_id": str(self.bot_id)}
+        if channel is None:
+            data["channel_id"] = str(self.dm_channel(user))
+        else:
+            data.update(channel_id=str(self.text_channel(channel)), guild_id=str(self.guild_id),
+                        member=self.member(user))
+        await self.dispatch("MESSAGE_REACTION_ADD", data)
+
     async def join(self, user: str) -> None:
         await self.dispatch("GUILD_MEMBER_ADD", {**self.member(user), "guild_id": str(self.guild_id)})
 
