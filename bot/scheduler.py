@@ -39,7 +39,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.clock import Clock
 from bot.community_settings import SPEC_BY_KEY, column
 from bot.events import ConversationRef, Event, ScheduledTick, Sender
-from bot.nudges.periods import zone
+from bot.local_time import zone
 from bot.store.models import Community, ConversationState, ProcessedEvent
 from bot.store.nudge_models import JobLease
 from bot.store.settings_models import CommunitySettingsRow

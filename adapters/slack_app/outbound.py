@@ -105,18 +105,10 @@ class Outbound:
         return None
 
     async def _dm(self, message: OutboundMessage, text: str, blocks: Blocks) -> SendResult:
-        if not message.user_id:
-            raise PermanentFailure("no_recipient")
-        key = (message.workspace_id, message.user_id)
+        key = (message.workspace_id, message.user_id or "")
         for attempt in range(2):
-            channel = self._conversations.dm_channels.get(key)
-            cached = channel is not None
-            if channel is None:
-                opened = await self._client.conversations_open(users=message.user_id)
-                channel = _str(_dict(opened.get("channel")).get("id"))
-                if channel is None:
-                    raise TransientFailure("conversations_open_without_channel")
-                self._conversations.dm_channels.put(key, channel)
+            cached = self._conversations.dm_channels.get(key) is not None
+            channel = await self._dm_channel(message)
             try:
                 answer = await self._client.chat_postMessage(channel=channel, text=text, blocks=blocks)
             except SlackApiError as err:

@@ -11,7 +11,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
+
+from bot.local_time import zone as find_zone
 
 DEFAULT_DAYS = 30
 MAX_DAYS = 3650
@@ -43,13 +45,6 @@ class Period:
         return Period(self.start - self.length, self.start, f"prev:{self.label}")
 
 
-def _zone(name: str) -> ZoneInfo:
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        return ZoneInfo("UTC")
-
-
 def _midnight(day: date, zone: ZoneInfo) -> datetime:
     return datetime.combine(day, time(0), tzinfo=zone).astimezone(ZoneInfo("UTC"))
 
@@ -68,7 +63,7 @@ def parse_period(text: str, now: datetime, timezone: str = "UTC") -> Period:
         if not 1 <= days <= MAX_DAYS:
             raise BadPeriod(raw)
         return Period(now - timedelta(days=days), now, f"{days}d")
-    zone = _zone(timezone)
+    zone = find_zone(timezone)
     found = _MONTH.match(raw)
     if found:
         year, month = int(found.group(1)), int(found.group(2))

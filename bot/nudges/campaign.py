@@ -31,8 +31,9 @@ from bot.community_settings import load as load_settings
 from bot.contributions import Contributions
 from bot.events import ConversationRef
 from bot.i18n import normalise_locale
+from bot.local_time import next_waking, zone
 from bot.nudges import planner, render
-from bot.nudges.periods import next_allowed, period_of, zone
+from bot.nudges.periods import period_of
 from bot.outbox.enqueue import outbox_rows
 from bot.replies import Reply, Visibility
 from bot.store.models import Community, Outbox, PlatformAccount, Workspace
@@ -187,7 +188,7 @@ class NudgeCampaign:
                                  key_prefix=f"nudge:{community.id}:{plan.period}:{p.member_id}",
                                  caps_for=self.services.capability, now=now)
             for row in out:
-                row["next_attempt_at"] = next_allowed(now, zone(p.timezone, community.timezone))
+                row["next_attempt_at"] = next_waking(now, zone(p.timezone, community.timezone))
             rows.extend(out)
         if rows:
             await session.execute(_insert(conn, Outbox).on_conflict_do_nothing(), rows)

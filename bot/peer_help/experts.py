@@ -4,7 +4,7 @@ Eligible: a member who opted in as an expert (`Member.is_expert`), is still in t
 asker, was not already offered this request, and belongs to the request's sector or has an expertise tag that
 matches (one of the sector's suggested tags, or a tag that appears in the question).
 Available now: speaks the request's language (their language, or the community's when unset); not away or
-snoozed; inside waking hours (WAKING_FROM to WAKING_TO in their time zone, or the community's); under the
+snoozed; inside waking hours (bot.local_time: 08:00 to 21:00 in their time zone, or the community's); under the
 cap of requests they hold (claimed, not yet resolved); reachable (a platform account whose DMs are open).
 Order: least recently asked first (never asked comes first), then better responders (claims over offers,
 smoothed), then the oldest member. Platforms do not matter: a Slack expert can help a Telegram member.
@@ -15,19 +15,17 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import case, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import utc
 from bot.faq.text import fold
+from bot.local_time import awake, zone
 from bot.store.models import Member, MemberSector, PlatformAccount, Sector
 from bot.store.peer_help_models import ExpertAvailability, HelpAttempt, HelpRequest
 from bot.store.profile_models import MemberExpertise
 
-WAKING_FROM = 8  # 08:00 local time
-WAKING_TO = 21  # 21:00 local time
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
@@ -50,21 +48,6 @@ class ExpertStatus:
     @property
     def score(self) -> float:
         return (self.claims + 1) / (self.asked + 2)
-
-
-def zone(name: str | None, fallback: str) -> ZoneInfo:
-    for candidate in (name, fallback, "UTC"):
-        if candidate:
-            try:
-                return ZoneInfo(candidate)
-            except (ZoneInfoNotFoundError, ValueError):
-                continue
-    return ZoneInfo("UTC")
-
-
-def awake(now: datetime, tz: ZoneInfo) -> bool:
-    hour = now.astimezone(tz).hour
-    return WAKING_FROM <= hour < WAKING_TO
 
 
 async def matching_tags(session: AsyncSession, community_id: int, sector_id: int | None, question: str) -> set[str]:

@@ -12,7 +12,7 @@ from bot.peer_help.classifier import Classifiers
 from bot.replies import Button
 from bot.store.models import Sector
 from handlers.peer_help import routing
-from handlers.peer_help.common import MAX_QUESTION, quote, request_id, settings, store
+from handlers.peer_help.common import MAX_QUESTION, asked_by_member, quote, request_id, settings, store
 
 SHOWN_GUESSES = 3
 
@@ -66,12 +66,10 @@ async def ask(ctx: Context, question: str) -> None:
 
 async def confirm(ctx: Context, rid: int, sector_id: int | None) -> None:
     """The asker confirmed a sector (or there are none): the request opens and the first experts are asked."""
-    assert ctx.member is not None
-    requests = await store(ctx)
-    row = await requests.get(rid)
-    if row is None or row.asker_id != ctx.member.id:
-        ctx.say("help_req.stale")
+    found = await asked_by_member(ctx, rid)
+    if found is None:
         return
+    requests, row = found
     if row.status != "draft":
         ctx.say("help_req.already_open", id=row.id)
         return

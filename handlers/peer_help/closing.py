@@ -19,6 +19,7 @@ from handlers.peer_help.common import (
     PROPOSAL,
     RELAY,
     RELAY_TTL,
+    asked_by_member,
     claim_timeout,
     facilitator_channels,
     person,
@@ -30,12 +31,10 @@ from handlers.peer_help.common import (
 
 
 async def resolve(ctx: Context, rid: int) -> None:
-    assert ctx.member is not None
-    requests = await store(ctx)
-    row = await requests.get(rid)
-    if row is None or row.asker_id != ctx.member.id:
-        ctx.say("help_req.stale")
+    found = await asked_by_member(ctx, rid)
+    if found is None:
         return
+    requests, row = found
     if not await requests.resolve(rid, ctx.member.id, ctx.clock.now()):
         ctx.say("help_req.done.not_claimed" if row.status == "open" else "help_req.done.already", id=rid)
         return
@@ -50,12 +49,10 @@ async def resolve(ctx: Context, rid: int) -> None:
 
 
 async def cancel(ctx: Context, rid: int) -> None:
-    assert ctx.member is not None
-    requests = await store(ctx)
-    row = await requests.get(rid)
-    if row is None or row.asker_id != ctx.member.id:
-        ctx.say("help_req.stale")
+    found = await asked_by_member(ctx, rid)
+    if found is None:
         return
+    requests, row = found
     pending = await requests.pending(rid)
     if not await requests.cancel(rid, ctx.clock.now(), asker_id=ctx.member.id):
         ctx.say("help_req.cancel.already", id=rid)
@@ -67,12 +64,10 @@ async def cancel(ctx: Context, rid: int) -> None:
 
 
 async def thank(ctx: Context, rid: int) -> None:
-    assert ctx.member is not None
-    requests = await store(ctx)
-    row = await requests.get(rid)
-    if row is None or row.asker_id != ctx.member.id:
-        ctx.say("help_req.stale")
+    found = await asked_by_member(ctx, rid)
+    if found is None:
         return
+    requests, row = found
     if not await requests.thank(rid, ctx.member.id, ctx.clock.now()):
         ctx.say("help_req.thanks.already")
         return
@@ -83,12 +78,10 @@ async def thank(ctx: Context, rid: int) -> None:
 
 async def reopen(ctx: Context, rid: int) -> None:
     """After the check-in, the asker wants someone else: the expert is told, the next round starts."""
-    assert ctx.member is not None
-    requests = await store(ctx)
-    row = await requests.get(rid)
-    if row is None or row.asker_id != ctx.member.id:
-        ctx.say("help_req.stale")
+    found = await asked_by_member(ctx, rid)
+    if found is None:
         return
+    requests, row = found
     expert_id = row.expert_id
     conf = await settings(ctx)
     if not await requests.reopen(rid, ctx.member.id, ctx.clock.now() + claim_timeout(conf)):

@@ -16,6 +16,7 @@ from bot.markup import user_text
 from bot.peer_help.store import HelpRequests
 from bot.replies import Button, Visibility
 from bot.store.models import Member, Sector, Workspace
+from bot.store.peer_help_models import HelpRequest
 from bot.store.profiles import Profiles
 
 RELAY = "help_relay"  # ConversationState kind: the request a member's DMs are relayed to
@@ -120,3 +121,15 @@ async def facilitator_channels(ctx: Context) -> list[ConversationRef]:
         .order_by(Workspace.id))).scalars()
     return [ConversationRef(w.platform, w.external_id, w.fallback_channel_id, None) for w in rows]
 
+
+
+async def asked_by_member(ctx: Context, rid: int) -> tuple[HelpRequests, HelpRequest] | None:
+    """The store and request `rid` when the member behind `ctx` asked it; otherwise the member is told the
+    button or id is stale and None comes back (someone else's request looks exactly like a missing one)."""
+    assert ctx.member is not None
+    requests = await store(ctx)
+    row = await requests.get(rid)
+    if row is None or row.asker_id != ctx.member.id:
+        ctx.say("help_req.stale")
+        return None
+    return requests, row

@@ -9,6 +9,7 @@ import re
 from datetime import datetime, time, timedelta
 
 from bot.context import Context
+from bot.local_time import zone
 from bot.peer_help import experts
 from bot.peer_help.store import HelpRequests
 from bot.store.models import Sector
@@ -34,7 +35,7 @@ def parse_date(text: str, now: datetime, tz: str) -> datetime | None:
         if m:
             day = datetime(int(m.group(1)), int(m.group(2)), int(m.group(3)))
         elif (m := _DMY.match(text)) is not None:
-            local_now = now.astimezone(experts.zone(None, tz))
+            local_now = now.astimezone(zone(None, tz))
             year = int(m.group(3)) if m.group(3) else local_now.year
             year = year + 2000 if year < 100 else year
             day = datetime(year, int(m.group(2)), int(m.group(1)))
@@ -44,7 +45,7 @@ def parse_date(text: str, now: datetime, tz: str) -> datetime | None:
             return None
     except ValueError:
         return None
-    end = datetime.combine(day.date(), time(23, 59), tzinfo=experts.zone(None, tz))
+    end = datetime.combine(day.date(), time(23, 59), tzinfo=zone(None, tz))
     return end if end > now and end - now < timedelta(days=400) else None
 
 
