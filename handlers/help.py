@@ -20,8 +20,7 @@ def setup(router: Router, services: Services) -> None:
                 continue
             if ctx.member is not None and not ctx.member.has_role(spec.role):
                 continue
-            name = spec.name if ctx.locale == "en" or not spec.aliases else _french_name(spec.name, spec.aliases)
-            lines.append(f"- `{name}`: {ctx.t(spec.help_key)}")
+            lines.append(f"- `{shown_name(ctx, spec.name, spec.aliases)}`: {ctx.t(spec.help_key)}")
         lines.append(ctx.t("help.outro"))
         ctx.reply("\n".join(lines))
 
@@ -47,7 +46,7 @@ def _explain(ctx: Context, router: Router, asked: str) -> bool:
         if ctx.member is not None and not ctx.member.has_role(spec.role):
             return False
         usage = ctx.services.catalogs.raw(ctx.locale, spec.help_key + ".usage")
-        lines = [f"`{spec.name}`: {ctx.t(spec.help_key)}"]
+        lines = [f"`{shown_name(ctx, spec.name, spec.aliases)}`: {ctx.t(spec.help_key)}"]
         if usage is not None:
             lines.append(ctx.t(spec.help_key + ".usage"))
         ctx.reply("\n".join(lines))
@@ -55,10 +54,8 @@ def _explain(ctx: Context, router: Router, asked: str) -> bool:
     return False
 
 
-def _french_name(name: str, aliases: tuple[str, ...]) -> str:
-    """The French alias when one exists (aide for help), else the command's own name."""
-    french = {"help": "aide", "language": "langue", "link": "lier", "profile": "profil",
-              "directory": "annuaire", "invite": "parrainer", "referrals": "parrainages", "sector": "filiere",
-              "funnel": "entonnoir"}
-    wanted = french.get(name)
-    return wanted if wanted in aliases else name
+def shown_name(ctx: Context, name: str, aliases: tuple[str, ...]) -> str:
+    """The command's name in the member's language (catalog key `command.name.<name>`, one of its aliases),
+    else its own name."""
+    wanted = ctx.services.catalogs.raw(ctx.locale, f"command.name.{name}")
+    return wanted if wanted is not None and wanted in (name, *aliases) else name
