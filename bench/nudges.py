@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import json
 import os
 import random
@@ -27,12 +26,14 @@ import sqlite3
 import statistics
 import tempfile
 import time
-from collections.abc import AsyncIterator, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy.engine import make_url
+
+from bench._databases import postgres_database
 
 BENCH_DB = "agora_bench_nudges"
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
@@ -246,31 +247,6 @@ async def run_on(url: str, seed: Seed, repeat: int) -> dict[str, Any]:
     return result
 
 
-@contextlib.asynccontextmanager
-async def postgres_database(url: str) -> AsyncIterator[str]:
-    """A database of our own next to the one in `url` (left alone), dropped afterwards."""
-    import asyncpg
-
-    from bot.store.db import normalise_url
-
-    target = make_url(normalise_url(url))
-    admin = target.set(drivername="postgresql", database="postgres").render_as_string(hide_password=False)
-
-    async def admin_exec(sql: str) -> None:
-        conn = await asyncpg.connect(admin)
-        try:
-            await conn.execute(sql)
-        finally:
-            await conn.close()
-
-    await admin_exec(f"DROP DATABASE IF EXISTS {BENCH_DB} WITH (FORCE)")
-    await admin_exec(f"CREATE DATABASE {BENCH_DB}")
-    try:
-        yield target.set(database=BENCH_DB).render_as_string(hide_password=False)
-    finally:
-        await admin_exec(f"DROP DATABASE IF EXISTS {BENCH_DB} WITH (FORCE)")
-
-
 async def run(opts: argparse.Namespace) -> dict[str, Any]:
     seed = Seed(opts.members, opts.activity)
     result: dict[str, Any] = {"benchmark": "nudges", "members": opts.members, "activity_rows": opts.activity,
@@ -279,7 +255,7 @@ async def run(opts: argparse.Namespace) -> dict[str, Any]:
         result["sqlite"] = await run_on(f"sqlite+aiosqlite:///{Path(tmp) / 'bench.db'}", seed, opts.repeat)
     pg = opts.pg or os.environ.get("DATABASE_URL", "")
     if pg.startswith("postgres"):
-        async with postgres_database(pg) as url:
+        async with postgres_database(pg, BENCH_DB) as url:
             result["postgresql"] = await run_on(url, seed, opts.repeat)
     else:
         result["postgresql"] = None

@@ -41,9 +41,9 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import func, insert, select
-from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bench._databases import postgres_database
 from bot.clock import SystemClock
 from bot.composition import App, build_app
 from bot.config import Settings
@@ -70,32 +70,6 @@ TARGET_P99_MS = 10.0
 async def sqlite_database() -> AsyncIterator[str]:
     with tempfile.TemporaryDirectory(prefix="agora-bench-") as tmp:
         yield f"sqlite+aiosqlite:///{Path(tmp) / 'bench.db'}"
-
-
-@contextlib.asynccontextmanager
-async def postgres_database(url: str, keep: bool) -> AsyncIterator[str]:
-    """A database of our own next to the one in `url` (the test suite's is left alone), dropped afterwards."""
-    import asyncpg
-
-    from bot.store.db import normalise_url
-
-    target = make_url(normalise_url(url))
-    admin = target.set(drivername="postgresql", database="postgres").render_as_string(hide_password=False)
-
-    async def admin_exec(sql: str) -> None:
-        conn = await asyncpg.connect(admin)
-        try:
-            await conn.execute(sql)
-        finally:
-            await conn.close()
-
-    await admin_exec(f"DROP DATABASE IF EXISTS {BENCH_DB} WITH (FORCE)")
-    await admin_exec(f"CREATE DATABASE {BENCH_DB}")
-    try:
-        yield target.set(database=BENCH_DB).render_as_string(hide_password=False)
-    finally:
-        if not keep:
-            await admin_exec(f"DROP DATABASE IF EXISTS {BENCH_DB} WITH (FORCE)")
 
 
 async def create_schema(url: str, engine: AsyncEngine, how: str) -> str:
@@ -370,7 +344,7 @@ async def run(opts: argparse.Namespace) -> dict[str, Any]:
         async with sqlite_database() as url:
             out["sqlite"] = await run_database(url, opts)
     if opts.pg:
-        async with postgres_database(opts.pg, opts.keep) as url:
+        async with postgres_database(opts.pg, BENCH_DB, keep=opts.keep) as url:
             out["postgresql"] = await run_database(url, opts)
     return out
 
