@@ -83,8 +83,8 @@ async def test_help_lists_and_explains_each_console_command(database_url: str, e
                                                             clock: ManualClock, tmp_path: Path) -> None:
     async with console(database_url, engine, clock, tmp_path) as bot:
         everything = (await bot.say("aide", as_="fac"))[0].text
-        for name in ("role", "stats", "retention", "export", "broadcast", "inactive", "settings"):
-            assert f"agora {name}:" in everything
+        for name in ("rôle", "statistiques", "rétention", "exporter", "diffusion", "inactifs", "reglages"):
+            assert f"agora {name}:" in everything  # each under its French name
         member_help = (await bot.say("aide", as_="awa"))[0].text
         assert "agora stats" not in member_help
         for asked, expected in (("aide stats", "Périodes : 7j"), ("aide diffusion", "Segments : tous"),
