@@ -20,6 +20,7 @@ from bot.identity import Identities
 from bot.middleware import Middleware
 from bot.middleware.activity import record_activity
 from bot.middleware.choices import numbered_choices
+from bot.middleware.conversations import load_conversations
 from bot.middleware.dedup import RecentEvents
 from bot.middleware.errors import handle_errors
 from bot.middleware.identity import resolve_identity
@@ -169,6 +170,7 @@ def build_app(settings: Settings, *, clock: Clock | None = None, adapters: Seque
         resolve_identity,
         choose_locale,
         numbered_choices,
+        load_conversations,
         record_activity,
         route,
         check_permissions,

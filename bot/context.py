@@ -65,6 +65,8 @@ class Context:
         self.replies: list[Reply] = []
         self.route: Route | None = None
         self.activity: dict[str, Any] | None = None
+        # The kinds of conversation the member is in, for a free-text DM (bot.middleware.conversations).
+        self.conversations: frozenset[str] = frozenset()
         self._uow: UnitOfWork | None = None
         self.on_commit: list[Callable[[], None]] = []
 

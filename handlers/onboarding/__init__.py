@@ -2,21 +2,16 @@
 opt-in, nudges, directory consent, then a review, the first steps and an optional intro), `profile` to view
 and edit every field, and the one reminder. The flow is a ConversationState row, so a restart resumes it.
 
-Typed answers: in a DM, a message that is not a command goes to the member's flow when one is going on;
-otherwise it is handed on to whichever text intent or fallback would have taken it.
+Typed answers: in a DM, a message that is not a command goes to the member's flow when one is going on (the
+core has read which conversations the member is in: `ctx.conversations`); a question asked mid-flow is handed
+on to whichever text intent or fallback would have taken it.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
-
-from sqlalchemy import select
-
-from bot.clock import utc
 from bot.context import Context, Services
 from bot.events import MessageReceived, ScheduledTick
 from bot.router import Router
-from bot.store.models import ConversationState
 from bot.text import strip_invisible
 from handlers.onboarding.buttons import CARD_ACTION, FLOW_ACTION, parse_card_value
 from handlers.onboarding.chat import begin, current, edit_from_card, on_button, on_text, show_card
@@ -25,17 +20,6 @@ from handlers.onboarding.reminders import remind_unfinished
 from handlers.onboarding.steps import INTRO
 
 __all__ = ["begin", "setup"]
-
-
-async def _has_flow(ctx: Context) -> bool:
-    """A cheap look, outside the event's transaction, so messages of members with no flow cost one read."""
-    assert ctx.member is not None
-    stmt = select(ConversationState.expires_at).where(
-        ConversationState.community_id == ctx.community_id, ConversationState.member_id == ctx.member.id,
-        ConversationState.kind == KIND)
-    async with ctx.services.sessions() as session:
-        expires: datetime | None = (await session.execute(stmt)).scalar_one_or_none()
-    return expires is not None and utc(expires) > ctx.clock.now()
 
 
 def _a_question(step: str, text: str) -> bool:
@@ -48,14 +32,14 @@ def _a_question(step: str, text: str) -> bool:
 def setup(router: Router, services: Services) -> None:
     def claims(ctx: Context, text: str) -> bool:
         passing = ctx.route is not None and ctx.route.handler is answer
-        return bool(text) and ctx.event.ref.is_dm and ctx.member is not None and not passing
+        return bool(text) and KIND in ctx.conversations and ctx.event.ref.is_dm and not passing
 
     @router.text(claims, priority=1)
     async def answer(ctx: Context) -> None:
         event = ctx.event
         assert isinstance(event, MessageReceived)
         text = strip_invisible(event.text).strip()
-        env = await current(ctx) if await _has_flow(ctx) else None
+        env = await current(ctx)
         if env is None or _a_question(env.state.step, text):
             handed = ctx.router.resolve(ctx)  # our matcher declines now: the next intent, or the fallback
             if handed is not None:

@@ -21,7 +21,7 @@ from bot.router import Handler, Route, Router
 from bot.scheduler import Tick
 from bot.text import strip_invisible
 from handlers.peer_help import asking, claiming, closing, routing
-from handlers.peer_help.common import person, request_id, store, tell
+from handlers.peer_help.common import PROPOSAL, RELAY, person, request_id, store, tell
 from handlers.peer_help.experts_cmd import expert_command, experts_report, turn_away
 
 
@@ -96,9 +96,10 @@ def setup(router: Router, services: Services) -> None:
             await closing.decide(ctx, rid, False)
 
     def first_look(ctx: Context, text: str) -> bool:
-        """Every DM text of a member, once (before onboarding and the FAQ): a relay or a proposal takes it,
-        anything else is handed on unchanged."""
-        return bool(text) and ctx.event.ref.is_dm and ctx.member is not None and ctx.route is None
+        """The DM text of a member in a relay or writing an FAQ proposal, once (before onboarding and the
+        FAQ); what turns out not to be ours (the request was closed meanwhile) is handed on unchanged."""
+        return (bool(text) and bool(ctx.conversations & {RELAY, PROPOSAL}) and ctx.event.ref.is_dm
+                and ctx.route is None)
 
     @router.text(first_look, priority=0)
     async def relay(ctx: Context) -> None:
