@@ -4,11 +4,13 @@
 from __future__ import annotations
 
 import os
-from collections.abc import AsyncIterator
+import uuid
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
 from sqlalchemy import text
+from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.clock import ManualClock
@@ -24,33 +26,67 @@ def pytest_report_header(config: pytest.Config) -> str:
     return f"database: {'postgresql' if ON_PG else 'sqlite'}"
 
 
-@pytest.fixture(scope="session")
-def pg_schema_ready() -> bool:
-    """On PostgreSQL, build the schema once per session from the migrations, on an empty schema: whatever an
-    earlier run (of another branch, or killed half-way) left there is dropped first."""
-    if not ON_PG:
+PRIVATE_PREFIX = "agora_test_"
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
         return False
+    except PermissionError:
+        return True
+    return True
+
+
+async def _admin(url: str, *statements: str) -> list[str]:
+    """Run statements outside a transaction on the server of `url` (CREATE/DROP DATABASE need that); returns
+    the names of this suite's private databases found on the server."""
+    import asyncpg
+
+    conn = await asyncpg.connect(make_url(url).set(drivername="postgresql").render_as_string(hide_password=False))
+    try:
+        for statement in statements:
+            await conn.execute(statement)
+        rows = await conn.fetch("SELECT datname FROM pg_database WHERE starts_with(datname, $1)", PRIVATE_PREFIX)
+        return [r["datname"] for r in rows]
+    finally:
+        await conn.close()
+
+
+@pytest.fixture(scope="session")
+def pg_url() -> Iterator[str | None]:
+    """On PostgreSQL, a database of this run's own on the server DATABASE_URL names, built from the migrations
+    and dropped at the end. Why not DATABASE_URL's database itself: anything else connected to it (another
+    run, a benchmark, a stray process holding a lock) would make the wipe wait forever; a private database
+    cannot be held by anyone else. Private databases of runs whose process is gone are dropped first."""
+    if not ON_PG:
+        yield None
+        return
     import asyncio
 
     from bot.store.migrate import upgrade
 
-    async def wipe() -> None:
-        eng = create_engine(normalise_url(PG_URL))
-        async with eng.begin() as conn:
-            await conn.execute(text("DROP SCHEMA public CASCADE"))
-            await conn.execute(text("CREATE SCHEMA public"))
-        await eng.dispose()
-
-    asyncio.run(wipe())
-    upgrade(PG_URL)
-    return True
+    base = normalise_url(PG_URL)
+    for name in asyncio.run(_admin(base)):
+        pid = name.removeprefix(PRIVATE_PREFIX).split("_")[0]
+        if pid.isdigit() and not _alive(int(pid)):
+            asyncio.run(_admin(base, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    name = f"{PRIVATE_PREFIX}{os.getpid()}_{uuid.uuid4().hex[:8]}"
+    asyncio.run(_admin(base, f'CREATE DATABASE "{name}"'))
+    url = make_url(base).set(database=name).render_as_string(hide_password=False)
+    try:
+        upgrade(url)
+        yield url
+    finally:
+        asyncio.run(_admin(base, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
 @pytest.fixture
-def database_url(tmp_path: Path, pg_schema_ready: bool) -> str:
+def database_url(tmp_path: Path, pg_url: str | None) -> str:
     """A URL to an empty, migrated database for this test."""
-    if ON_PG:
-        return normalise_url(PG_URL)
+    if pg_url is not None:
+        return pg_url
     return f"sqlite+aiosqlite:///{tmp_path / 'agora.db'}"
 
 
@@ -60,6 +96,8 @@ async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
     async with eng.begin() as conn:
         if ON_PG:
             names = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
+            # A connection an earlier test leaked must fail this test, not hang the run.
+            await conn.execute(text("SET LOCAL lock_timeout = '30s'"))
             await conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
         else:
             await conn.run_sync(Base.metadata.create_all)

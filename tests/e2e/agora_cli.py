@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -36,7 +37,8 @@ class Terminal:
 
         self._master, slave = pty.openpty()
         self.process = subprocess.Popen([sys.executable, "-m", "bot.cli", *args], cwd=cwd, stdin=slave,
-                                        stdout=slave, stderr=subprocess.PIPE, env=clean_env(**env))
+                                        stdout=slave, stderr=subprocess.PIPE,
+                                        env=clean_env(PYTHONFAULTHANDLER="1", **env))
         os.close(slave)
         self.seen = b""
 
@@ -68,9 +70,18 @@ class Terminal:
         os.write(self._master, text.encode())
 
     def wait(self, timeout: float = 60) -> tuple[int, str]:
-        """The exit status and what went to stderr."""
+        """The exit status and what went to stderr. A program still running after `timeout` is aborted (its
+        threads' stacks, dumped by faulthandler, go into the failure) so that it never outlives the test."""
         try:
             _, err = self.process.communicate(timeout=timeout)
             return self.process.returncode, err.decode(errors="replace")
+        except subprocess.TimeoutExpired:
+            self.process.send_signal(signal.SIGABRT)
+            try:
+                _, err = self.process.communicate(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                _, err = self.process.communicate()
+            raise AssertionError(f"still running after {timeout} s:\n{err.decode(errors='replace')}") from None
         finally:
             os.close(self._master)
