@@ -89,3 +89,43 @@ async def test_a_stored_job_survives_a_restart_and_a_missed_run_fires_once(bot: 
     assert upcoming is not None and upcoming == past  # next week's again
     async with bot.app.services.sessions() as session:
         assert (await session.execute(select(func.count()).select_from(NudgeRun))).scalar_one() == 1
+
+
+class _SlowResume:
+    """A weekly job whose start-up `resume` is still running when the app stops."""
+
+    name = "slow"
+    day_setting = "nudge.day"
+    time_setting = "nudge.time"
+
+    def __init__(self) -> None:
+        self.started = asyncio.Event()
+        self.release = asyncio.Event()
+        self.finished = False
+
+    async def run(self, community_id: int) -> None:
+        return None
+
+    async def resume(self) -> None:
+        self.started.set()
+        await self.release.wait()
+        self.finished = True
+
+
+async def test_closing_waits_for_the_job_in_flight_and_leaves_no_task(bot: BotTester, clock: ManualClock) -> None:
+    """APScheduler's asyncio shutdown is queued on the loop; closing must still see and await the running job
+    (a job left behind ran on a closed engine, and one cancelled at exit kept the process alive)."""
+    job = _SlowResume()
+    scheduler = Scheduler(bot.app.services.sessions, clock, weekly=[job], holder="slow")
+    scheduler.start()
+    async with asyncio.timeout(10):
+        await job.started.wait()
+    closing = asyncio.create_task(scheduler.aclose(timeout=10))
+    await asyncio.sleep(0.2)
+    assert not closing.done()  # waiting for the job, not gone without it
+    job.release.set()
+    async with asyncio.timeout(10):
+        await closing
+    assert job.finished
+    left = [t for t in asyncio.all_tasks() if "run_coroutine_job" in repr(t.get_coro())]
+    assert left == []
