@@ -34,6 +34,8 @@ async def test_console_on_telegram(database_url: str, engine: AsyncEngine, tmp_p
         assert h.names.user("fac") == FAC_ID
         for user in ("fac", "ana", "bea", "cid", "eve"):
             await h.message(user, "bonjour")  # a private chat with the bot: where broadcasts go
+        for user in ("fac", "ana", "bea", "cid", "eve"):  # each answered (the first answer builds the FAQ engine)
+            await wait_for(h, lambda s, u=user: s.user == u)
         await settle(h)
         await _sector(h, "btp", "ana", "bea", "cid")
 

@@ -64,6 +64,7 @@ async def test_a_new_member_is_welcomed_in_their_slack_language(h: SlackHarness)
 async def test_a_mention_sent_twice_by_slack_is_answered_once_in_its_thread(h: SlackHarness) -> None:
     """As a message event and as an app_mention event."""
     await h.message("U601", "aide", channel="C1", thread="1700000000.000100", mention=True)
+    await wait_for(h, lambda s: HELP in s.text)
     await settle(h)
     replies = [s for s in h.fake.sent if HELP in s.text]
     assert len(replies) == 1
