@@ -24,11 +24,12 @@ from bot.store.models import Member, MemberSector, Sector
 from bot.store.nudge_models import NudgeFlag
 
 MAX_FAQ = 3
+CHUNK = 5000  # member ids per query (SQLite and asyncpg take at most 32,766 parameters)
 QUESTION_CHARS = 120
 
 
 async def new_members_of_sectors(session: AsyncSession, community_id: int, member_ids: Sequence[int],
-                                 since: datetime, now: datetime) -> dict[int, list[NudgeItem]]:
+                                 since: datetime, now: datetime, *, chunk: int = CHUNK) -> dict[int, list[NudgeItem]]:
     """For each member, one item per sector of theirs that welcomed newcomers since `since`."""
     counts = dict((await session.execute(
         select(MemberSector.sector_id, func.count())
@@ -42,16 +43,22 @@ async def new_members_of_sectors(session: AsyncSession, community_id: int, membe
         select(Sector.id, Sector.name_fr, Sector.name_en)
         .where(Sector.community_id == community_id, Sector.id.in_(counts), Sector.retired_at.is_(None))
     ))}
-    wanted = set(member_ids)
+    # One item per sector, shared by its members (items are read-only). Only the memberships of the members
+    # being planned are read (by primary key, in chunks under every driver's parameter limit), through the Core
+    # connection: a sector can have tens of thousands of members, and rows cost more than the lookups.
+    per_sector = {sid: NudgeItem("new_member", "nudges.item.new_members",
+                                 {"count": counts[sid], "sector": name}, ref=f"sector:{sid}")
+                  for sid, name in names.items()}
     items: dict[int, list[NudgeItem]] = {}
-    memberships = await session.execute(
-        select(MemberSector.member_id, MemberSector.sector_id)
-        .where(MemberSector.community_id == community_id, MemberSector.sector_id.in_(list(names))))
-    for member_id, sector_id in memberships:
-        if member_id in wanted:
-            items.setdefault(member_id, []).append(NudgeItem(
-                "new_member", "nudges.item.new_members", {"count": counts[sector_id], "sector": names[sector_id]},
-                ref=f"sector:{sector_id}"))
+    conn = await session.connection()
+    ids = sorted(set(member_ids))
+    for start in range(0, len(ids), chunk):
+        memberships = (await conn.execute(
+            select(MemberSector.member_id, MemberSector.sector_id)
+            .where(MemberSector.community_id == community_id, MemberSector.member_id.in_(ids[start:start + chunk]),
+                   MemberSector.sector_id.in_(list(per_sector))))).all()
+        for member_id, sector_id in memberships:
+            items.setdefault(member_id, []).append(per_sector[sector_id])
     return items
 
 

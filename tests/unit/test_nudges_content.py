@@ -139,3 +139,24 @@ async def test_facilitators_preview_run_and_report(database_url: str, engine: As
         assert len(table.rows) == len(users) - 1 and "answered_at" in table.header
         answered = [row for row in table.rows if row[3]]
         assert [row[0] for row in answered] == [await member_id(bot, comeback)]
+
+
+async def test_sector_newcomers_reach_every_member_asked_across_chunks(bot: BotTester, clock: ManualClock) -> None:
+    """The memberships are read in chunks of member ids: every member asked gets the item of each of their
+    sectors, whichever chunk they fall in; members not asked, and members of other sectors, get nothing."""
+    from bot.nudges.content import new_members_of_sectors
+
+    for user in ("ana", "bea", "cid", "dan", "eve"):
+        await bot.join(user, locale="fr")
+    clock.advance(days=10)
+    await bot.join("nina", locale="fr")  # this week's newcomer
+    await _sector(bot, "ana", "bea", "cid", "dan", "nina")
+    clock.advance(days=1)
+    cid = await community_id(bot)
+    asked = [await member_id(bot, user) for user in ("ana", "bea", "dan", "eve")]
+    async with bot.app.services.sessions() as session:
+        items = await new_members_of_sectors(session, cid, asked, clock.now() - timedelta(days=7), clock.now(),
+                                             chunk=2)
+    assert set(items) == set(asked[:3])  # eve has no sector; cid was not asked
+    for found in items.values():
+        assert [(i.kind, i.params["count"]) for i in found] == [("new_member", 1)]
