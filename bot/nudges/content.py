@@ -20,16 +20,17 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.contributions import NudgeItem
 from bot.markup import user_text
 from bot.store.faq_models import FaqEntry
+from bot.store.id_lists import SQLITE_CHUNK, id_conditions
 from bot.store.models import Member, MemberSector, Sector
 from bot.store.nudge_models import NudgeFlag
 
 MAX_FAQ = 3
-CHUNK = 5000  # member ids per query (SQLite and asyncpg take at most 32,766 parameters)
 QUESTION_CHARS = 120
 
 
 async def new_members_of_sectors(session: AsyncSession, community_id: int, member_ids: Sequence[int],
-                                 since: datetime, now: datetime, *, chunk: int = CHUNK) -> dict[int, list[NudgeItem]]:
+                                 since: datetime, now: datetime, *,
+                                 chunk: int = SQLITE_CHUNK) -> dict[int, list[NudgeItem]]:
     """For each member, one item per sector of theirs that welcomed newcomers since `since`."""
     counts = dict((await session.execute(
         select(MemberSector.sector_id, func.count())
@@ -44,18 +45,17 @@ async def new_members_of_sectors(session: AsyncSession, community_id: int, membe
         .where(Sector.community_id == community_id, Sector.id.in_(counts), Sector.retired_at.is_(None))
     ))}
     # One item per sector, shared by its members (items are read-only). Only the memberships of the members
-    # being planned are read (by primary key, in chunks under every driver's parameter limit), through the Core
-    # connection: a sector can have tens of thousands of members, and rows cost more than the lookups.
+    # being planned are read (by primary key; see bot.store.id_lists), through the Core connection: a sector
+    # can have tens of thousands of members, and rows cost more than the lookups.
     per_sector = {sid: NudgeItem("new_member", "nudges.item.new_members",
                                  {"count": counts[sid], "sector": name}, ref=f"sector:{sid}")
                   for sid, name in names.items()}
     items: dict[int, list[NudgeItem]] = {}
     conn = await session.connection()
-    ids = sorted(set(member_ids))
-    for start in range(0, len(ids), chunk):
+    for condition in id_conditions(MemberSector.member_id, member_ids, conn.dialect.name, chunk=chunk):
         memberships = (await conn.execute(
             select(MemberSector.member_id, MemberSector.sector_id)
-            .where(MemberSector.community_id == community_id, MemberSector.member_id.in_(ids[start:start + chunk]),
+            .where(MemberSector.community_id == community_id, condition,
                    MemberSector.sector_id.in_(list(per_sector))))).all()
         for member_id, sector_id in memberships:
             items.setdefault(member_id, []).append(per_sector[sector_id])
