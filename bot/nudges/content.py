@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.contributions import NudgeItem
 from bot.markup import user_text
 from bot.store.faq_models import FaqEntry
-from bot.store.id_lists import SQLITE_CHUNK, id_conditions
+from bot.store.id_lists import SQLITE_IDS_PER_QUERY, id_conditions
 from bot.store.models import Member, MemberSector, Sector
 from bot.store.nudge_models import NudgeFlag
 
@@ -30,7 +30,7 @@ QUESTION_CHARS = 120
 
 async def new_members_of_sectors(session: AsyncSession, community_id: int, member_ids: Sequence[int],
                                  since: datetime, now: datetime, *,
-                                 chunk: int = SQLITE_CHUNK) -> dict[int, list[NudgeItem]]:
+                                 chunk: int = SQLITE_IDS_PER_QUERY) -> dict[int, list[NudgeItem]]:
     """For each member, one item per sector of theirs that welcomed newcomers since `since`."""
     counts = dict((await session.execute(
         select(MemberSector.sector_id, func.count())

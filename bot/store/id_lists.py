@@ -15,11 +15,11 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import InstrumentedAttribute
 from sqlalchemy.sql.elements import ColumnElement
 
-SQLITE_CHUNK = 5000  # ids per query on SQLite, far below its parameter limit
+SQLITE_IDS_PER_QUERY = 5000  # ids per query on SQLite, far below its parameter limit
 
 
 def id_conditions(column: InstrumentedAttribute[int], ids: Sequence[int], dialect: str, *,
-                  chunk: int = SQLITE_CHUNK) -> list[ColumnElement[bool]]:
+                  chunk: int = SQLITE_IDS_PER_QUERY) -> list[ColumnElement[bool]]:
     """Conditions that together select `ids`: run one query per condition and put the rows together."""
     unique = sorted(set(ids))
     if not unique:
