@@ -195,14 +195,11 @@ class Scheduler:
         if self._scheduler is None:
             return
         self.stop()
-        # AsyncIOScheduler.shutdown only queues the shutdown on the loop (call_soon_threadsafe): let it run, so
-        # the executors have listed their running jobs (`left`) before they are waited for. Without this the
-        # list was still empty, jobs outlived the app, and one cancelled at exit while opening an aiosqlite
-        # connection could leave a thread that kept the process from ending.
-        for _ in range(100):
-            if all(hasattr(executor, "left") for executor in self._executors):
-                break
-            await asyncio.sleep(0)
+        # AsyncIOScheduler.shutdown only queues the shutdown on the loop (call_soon_threadsafe): one turn of the
+        # loop runs it, so the executors have listed their running jobs (`left`) before they are waited for.
+        # Without it the list was still empty, jobs outlived the app, and one cancelled at exit while opening an
+        # aiosqlite connection could leave a thread that kept the process from ending.
+        await asyncio.sleep(0)
         running = [f for executor in self._executors for f in getattr(executor, "left", [])]
         if running:
             _, late = await asyncio.wait(running, timeout=timeout)
