@@ -10,11 +10,10 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import text
-from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.clock import ManualClock
-from bot.store.db import create_engine, normalise_url
+from bot.store.db import create_engine
 from bot.store.models import Base
 from bot.testing import BotTester
 
@@ -39,21 +38,6 @@ def _alive(pid: int) -> bool:
     return True
 
 
-async def _admin(url: str, *statements: str) -> list[str]:
-    """Run statements outside a transaction on the server of `url` (CREATE/DROP DATABASE need that); returns
-    the names of this suite's private databases found on the server."""
-    import asyncpg
-
-    conn = await asyncpg.connect(make_url(url).set(drivername="postgresql").render_as_string(hide_password=False))
-    try:
-        for statement in statements:
-            await conn.execute(statement)
-        rows = await conn.fetch("SELECT datname FROM pg_database WHERE starts_with(datname, $1)", PRIVATE_PREFIX)
-        return [r["datname"] for r in rows]
-    finally:
-        await conn.close()
-
-
 @pytest.fixture(scope="session")
 def pg_url() -> Iterator[str | None]:
     """On PostgreSQL, a database of this run's own on the server DATABASE_URL names, built from the migrations
@@ -65,21 +49,21 @@ def pg_url() -> Iterator[str | None]:
         return
     import asyncio
 
+    from bench._databases import admin_exec, databases_named, sibling_url
     from bot.store.migrate import upgrade
 
-    base = normalise_url(PG_URL)
-    for name in asyncio.run(_admin(base)):
-        pid = name.removeprefix(PRIVATE_PREFIX).split("_")[0]
+    for stale in asyncio.run(databases_named(PG_URL, PRIVATE_PREFIX)):
+        pid = stale.removeprefix(PRIVATE_PREFIX).split("_")[0]
         if pid.isdigit() and not _alive(int(pid)):
-            asyncio.run(_admin(base, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            asyncio.run(admin_exec(PG_URL, f'DROP DATABASE IF EXISTS "{stale}" WITH (FORCE)'))
     name = f"{PRIVATE_PREFIX}{os.getpid()}_{uuid.uuid4().hex[:8]}"
-    asyncio.run(_admin(base, f'CREATE DATABASE "{name}"'))
-    url = make_url(base).set(database=name).render_as_string(hide_password=False)
+    asyncio.run(admin_exec(PG_URL, f'CREATE DATABASE "{name}"'))
     try:
+        url = sibling_url(PG_URL, name)
         upgrade(url)
         yield url
     finally:
-        asyncio.run(_admin(base, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        asyncio.run(admin_exec(PG_URL, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
 @pytest.fixture
